@@ -1,0 +1,53 @@
+// buildApp: the whole service as a ready Fastify instance, from a parsed Config and optional overrides.
+// No process.env, no listen, no signal handlers here: server.ts does those, tests call this directly.
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { DestinationStream } from 'pino';
+import type { Config } from './config.js';
+import { requestIdFrom } from './http/request-id.js';
+import { createLogger } from './logger.js';
+import { dependenciesPlugin, type DependencyOverrides } from './plugins/dependencies.js';
+import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { rateLimitsPlugin } from './plugins/rate-limits.js';
+import { securityPlugin } from './plugins/security.js';
+import { loginRoutes } from './routes/auth/login.js';
+import { sessionRoutes } from './routes/auth/session.js';
+import { healthRoutes } from './routes/ops/health.js';
+
+export interface BuildOverrides extends DependencyOverrides {
+  /** Where logs go (tests capture them); default stdout. */
+  logDestination?: DestinationStream;
+}
+
+/** bff-api.md: request bodies are limited to 16 KiB. */
+const BODY_LIMIT = 16 * 1024;
+
+export async function buildApp(config: Config, overrides: BuildOverrides = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: createLogger(config.logLevel, overrides.logDestination),
+    genReqId: requestIdFrom,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    // Short keep-alive so close() is quick and a load balancer's idle timeout (usually 60 s) stays longer.
+    keepAliveTimeout: 5_000,
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // Infrastructure, then security, then routes: each step may rely on the ones before it.
+  await app.register(errorHandlerPlugin, { cookie: config.session });
+  await app.register(dependenciesPlugin, { config, overrides });
+  await app.register(cookie);
+  await app.register(securityPlugin);
+  await app.register(rateLimitsPlugin);
+
+  await app.register(healthRoutes);
+  await app.register(loginRoutes);
+  await app.register(sessionRoutes);
+
+  await app.ready();
+  return app;
+}

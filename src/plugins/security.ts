@@ -1,0 +1,38 @@
+// Cross-cutting request hygiene: the x-request-id echo, CORS for the allowed storefront origins (with
+// credentials, so a storefront on another origin can use the cookie) and the CSRF rule.
+import cors from '@fastify/cors';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { checkCsrf, type CsrfSettings } from '../http/csrf.js';
+
+export const securityPlugin = fp(
+  async (app: FastifyInstance) => {
+    const { config } = app;
+    app.addHook('onRequest', async (request, reply) => {
+      reply.header('x-request-id', request.id);
+    });
+
+    const allowed = new Set(config.allowedOrigins);
+    await app.register(cors, {
+      origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+      credentials: true,
+      methods: ['GET', 'POST', 'DELETE'],
+      allowedHeaders: ['content-type', 'x-requested-with', 'x-csrf', 'x-request-id', 'x-client-key', 'authorization'],
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      maxAge: 600,
+    });
+
+    const csrf: CsrfSettings = {
+      cookieName: config.session.cookieName,
+      allowedOrigins: allowed,
+      tokenClientKeys: new Set([...config.clientKeys].filter(([, mode]) => mode === 'token').map(([key]) => key)),
+      ownOrigin: config.publicBaseUrl === undefined ? undefined : new URL(config.publicBaseUrl).origin,
+    };
+    // preValidation: after the body is parsed (so malformed JSON still answers 400) but before any
+    // handler can act on a forged request.
+    app.addHook('preValidation', async (request) => {
+      checkCsrf(request, csrf);
+    });
+  },
+  { name: 'security', dependencies: ['dependencies'] },
+);

@@ -1,0 +1,61 @@
+// POST /auth/register, /auth/login and /auth/login/guest: SCAYLE's credential calls, each answered with
+// a new session and the token response.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { guestBody, loginBody, problems, registerBody, tokenResponse } from './schemas.js';
+import { issueSession } from './issue-session.js';
+import { callContext, resolveClient } from './session-access.js';
+
+export async function loginRoutes(app: FastifyInstance): Promise<void> {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+
+  routes.post('/auth/register', {
+    schema: {
+      summary: 'Register a customer and start a session',
+      body: registerBody,
+      response: { 201: tokenResponse, ...problems(400, 401, 403, 409, 413, 415, 429, 502, 503, 504) },
+    },
+    preHandler: app.credentialLimits('register'),
+    handler: async (request, reply) => {
+      const client = resolveClient(request, app.config.clientKeys);
+      const b = request.body;
+      const tokens = await app.registrations.once(b.email, () =>
+        app.scayle.register({ gender: b.gender, firstName: b.first_name, lastName: b.last_name, email: b.email, password: b.password }, callContext(request)),
+      );
+      const body = await issueSession(app, request, reply, tokens, { guest: false, client });
+      return reply.code(201).send(body);
+    },
+  });
+
+  routes.post('/auth/login', {
+    schema: {
+      summary: 'Log a customer in and start a session',
+      body: loginBody,
+      response: { 200: tokenResponse, ...problems(400, 401, 403, 413, 415, 429, 502, 503, 504) },
+    },
+    preHandler: app.credentialLimits('login'),
+    handler: async (request, reply) => {
+      const client = resolveClient(request, app.config.clientKeys);
+      const tokens = await app.scayle.login({ email: request.body.email, password: request.body.password }, callContext(request));
+      return issueSession(app, request, reply, tokens, { guest: false, client });
+    },
+  });
+
+  routes.post('/auth/login/guest', {
+    schema: {
+      summary: 'Start a guest session (no password)',
+      body: guestBody,
+      response: { 200: tokenResponse, ...problems(400, 401, 403, 409, 413, 415, 429, 502, 503, 504) },
+    },
+    preHandler: app.credentialLimits('guest'),
+    handler: async (request, reply) => {
+      const client = resolveClient(request, app.config.clientKeys);
+      const b = request.body;
+      const tokens = await app.scayle.guestLogin(
+        { gender: b.gender, firstName: b.first_name, lastName: b.last_name, email: b.email },
+        callContext(request),
+      );
+      return issueSession(app, request, reply, tokens, { guest: true, client });
+    },
+  });
+}

@@ -1,0 +1,45 @@
+// The only module with side effects: load config, start the emulator in dev mode, build the app,
+// listen, and close everything gracefully on SIGTERM/SIGINT.
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { startEmulator, type Emulator } from './emulator/index.js';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  let emulator: Emulator | undefined;
+  if (config.devMode) {
+    emulator = await startEmulator({
+      clientId: config.scayle.clientId,
+      clientSecret: config.scayle.clientSecret,
+      shopId: config.scayle.shopId,
+      shopSecret: config.scayle.shopSecret,
+      ...(config.magicLinkUrl ? { magicLinkUrl: config.magicLinkUrl } : {}),
+    });
+    config = { ...config, scayle: { ...config.scayle, baseUrl: emulator.url } };
+  }
+
+  const app = await buildApp(config);
+  if (emulator) app.log.warn({ emulator: emulator.url }, 'dev mode: SCAYLE_AUTH_BASE_URL is unset, the embedded SCAYLE emulator answers upstream calls');
+
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'closing after an uncaught error');
+    else app.log.info({ signal }, 'closing');
+    await app.close();
+    await emulator?.close();
+  });
+
+  await app.listen({ port: config.port, host: config.host });
+}
+
+await main();

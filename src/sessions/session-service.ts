@@ -1,0 +1,134 @@
+// Sessions as the routes see them: create, load, save (version-checked), slide, destroy, list a
+// customer's. Owns lifetimes and encryption; the store below it only keeps opaque sealed strings.
+import type { SessionCrypto } from './session-crypto.js';
+import { newSessionId } from './session-id.js';
+import { parseSession, serialiseSession, sessionDeadline, type SessionData } from './session-record.js';
+import type { CasResult, SessionStore } from './store.js';
+
+export interface LoadedSession {
+  sid: string;
+  version: number;
+  data: SessionData;
+}
+
+export type LoadResult =
+  | { state: 'live'; session: LoadedSession }
+  /** Existed, but its idle or absolute deadline passed: the caller should hear SESSION_EXPIRED. */
+  | { state: 'expired' }
+  | { state: 'missing' };
+
+export type NewSessionInput = Omit<SessionData, 'createdAt' | 'lastSeenAt' | 'idleExpiresAt' | 'absoluteExpiresAt'>;
+
+export interface SessionServiceOptions {
+  store: SessionStore;
+  crypto: SessionCrypto;
+  idleTtlMs: number;
+  absoluteTtlMs: number;
+  now?: () => number;
+  /** How long an expired record is kept so the caller can be told "expired" rather than "missing". */
+  expiredGraceMs?: number;
+  /** How long a destroyed session's tombstone blocks writes from requests still in flight. */
+  tombstoneMs?: number;
+  onUnreadableRecord?: (sid: string, error: unknown) => void;
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;
+
+export function createSessionService(options: SessionServiceOptions) {
+  const { store, crypto, idleTtlMs, absoluteTtlMs } = options;
+  const now = options.now ?? Date.now;
+  const expiredGraceMs = options.expiredGraceMs ?? 10 * 60_000;
+  const tombstoneMs = options.tombstoneMs ?? 2 * 60_000;
+  // Sliding costs a store write; doing it at most every tenth of the idle window keeps reads cheap while
+  // the deadline stays within 10% of exact, which also holds for lifetimes of a few seconds.
+  const slideEveryMs = Math.min(60_000, Math.floor(idleTtlMs / 10));
+
+  const ttlFor = (data: SessionData): number => Math.max(1, sessionDeadline(data) - now() + expiredGraceMs);
+  const seal = (sid: string, data: SessionData): string => crypto.seal(serialiseSession(data), sid);
+  const customerKey = (data: SessionData): string | undefined => data.customerId;
+
+  async function create(input: NewSessionInput): Promise<{ token: string; session: LoadedSession }> {
+    const t = now();
+    const data: SessionData = {
+      ...input,
+      createdAt: t,
+      lastSeenAt: t,
+      idleExpiresAt: t + idleTtlMs,
+      absoluteExpiresAt: t + absoluteTtlMs,
+    };
+    const { token, sid } = newSessionId();
+    // 256 random bits do not collide; a false here would mean a broken RNG, so fail loudly.
+    if (!(await store.create(sid, seal(sid, data), ttlFor(data)))) throw new Error('session id collision');
+    const key = customerKey(data);
+    // Scored by the absolute deadline: sliding never outlives it, so the index needs no rewrite per slide.
+    if (key !== undefined) await store.indexAdd(key, sid, data.absoluteExpiresAt);
+    return { token, session: { sid, version: 1, data } };
+  }
+
+  async function load(sid: string): Promise<LoadResult> {
+    const stored = await store.get(sid);
+    if (!stored) return { state: 'missing' };
+    let data: SessionData;
+    try {
+      data = parseSession(crypto.open(stored.value, sid));
+    } catch (error) {
+      // A key dropped from the ring too early, or tampering: the record is useless either way.
+      options.onUnreadableRecord?.(sid, error);
+      return { state: 'missing' };
+    }
+    if (sessionDeadline(data) <= now()) {
+      await destroy(sid, data);
+      return { state: 'expired' };
+    }
+    return { state: 'live', session: { sid, version: stored.version, data } };
+  }
+
+  /** Version-checked write; never recreates a destroyed session. */
+  async function save(session: LoadedSession, data: SessionData): Promise<CasResult> {
+    return store.compareAndSet(session.sid, session.version, seal(session.sid, data), ttlFor(data));
+  }
+
+  /**
+   * Counts a request as activity. Returns the session with its idle deadline moved when it slid (the
+   * caller renews the cookie), or undefined when nothing was written.
+   */
+  async function touch(session: LoadedSession): Promise<LoadedSession | undefined> {
+    const t = now();
+    if (t - session.data.lastSeenAt < slideEveryMs) return undefined;
+    const data: SessionData = { ...session.data, lastSeenAt: t, idleExpiresAt: t + idleTtlMs };
+    // A conflict means another request wrote meanwhile (it slid too, or refreshed): nothing to do.
+    if ((await save(session, data)) !== 'ok') return undefined;
+    return { sid: session.sid, version: session.version + 1, data };
+  }
+
+  async function destroy(sid: string, data?: SessionData): Promise<void> {
+    await store.destroy(sid, tombstoneMs);
+    const key = data === undefined ? undefined : customerKey(data);
+    if (key !== undefined) await store.indexRemove(key, sid);
+  }
+
+  /** The customer's live sessions; the index is pruned of sessions that are gone. */
+  async function listForCustomer(customerId: string): Promise<LoadedSession[]> {
+    const sids = await store.indexList(customerId, now());
+    const results = await Promise.all(sids.map(async (sid) => ({ sid, result: await load(sid) })));
+    const live: LoadedSession[] = [];
+    for (const { sid, result } of results) {
+      if (result.state === 'live' && result.session.data.customerId === customerId) live.push(result.session);
+      else if (result.state === 'missing') await store.indexRemove(customerId, sid);
+    }
+    return live;
+  }
+
+  return {
+    create,
+    load,
+    save,
+    touch,
+    destroy,
+    listForCustomer,
+    seal: (sid: string, plaintext: string) => crypto.seal(plaintext, sid),
+    open: (sid: string, sealed: string) => crypto.open(sealed, sid),
+    store,
+    now,
+  };
+}

@@ -1,0 +1,138 @@
+// HTTP plumbing for the SCAYLE client: one dispatcher, the common headers, bounded body reads, transport
+// failures mapped by code, and the single retry an idempotent GET may take.
+
+import { Pool, type Dispatcher } from 'undici';
+import { AppError } from '../errors.js';
+import type { UpstreamBase } from './base-url.js';
+import type { Operation, ReplyFacts } from './failures.js';
+import { isRetryableTransportError, mapTransportError, transportCode } from './transport-errors.js';
+import type { CallContext, UpstreamLogger } from './types.js';
+
+/** SCAYLE's bodies are a few hundred bytes; a runaway body must not be buffered without bound. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+export type UpstreamAuth = { kind: 'basic' } | { kind: 'bearer'; token: string };
+
+export interface UpstreamCall {
+  operation: Operation;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path from /v1 on, e.g. `/v1/auth/login`. */
+  path: string;
+  auth: UpstreamAuth;
+  /** Where SCAYLE expects the shop id; the value always comes from configuration, never the caller. */
+  shop?: 'body' | 'header';
+  body?: Record<string, unknown>;
+  ctx: CallContext;
+}
+
+export interface UpstreamHttpOptions {
+  base: UpstreamBase;
+  clientId: string;
+  clientSecret: string;
+  shopId: number;
+  dispatcher?: Dispatcher;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  logger: UpstreamLogger;
+}
+
+export interface UpstreamHttp {
+  /** Resolves with any HTTP status; rejects only with AppError (transport failure, oversized body, closed). */
+  send(call: UpstreamCall): Promise<ReplyFacts>;
+  close(): Promise<void>;
+}
+
+export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
+  const { base, logger, requestTimeoutMs } = options;
+  const ownsDispatcher = options.dispatcher === undefined;
+  const dispatcher =
+    options.dispatcher ??
+    new Pool(base.origin, {
+      connect: { timeout: options.connectTimeoutMs },
+      // Below SCAYLE's (unknown) server-side idle timeout, so we rarely reuse a socket it is closing.
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 30_000,
+    });
+  // Computed once: the secret is not touched again per request.
+  const basicHeader = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`, 'utf8').toString('base64')}`;
+  let closing: Promise<void> | undefined;
+
+  function buildRequest(call: UpstreamCall): Dispatcher.RequestOptions {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      authorization: call.auth.kind === 'basic' ? basicHeader : `Bearer ${call.auth.token}`,
+      'x-request-id': call.ctx.requestId,
+    };
+    if (call.ctx.clientIp !== undefined) headers['x-original-client-ip'] = call.ctx.clientIp;
+    if (call.ctx.userAgent !== undefined) headers['x-original-user-agent'] = call.ctx.userAgent;
+    if (call.ctx.host !== undefined) headers['x-original-host'] = call.ctx.host;
+    if (call.shop === 'header') headers['x-shop-id'] = String(options.shopId);
+
+    let body: string | undefined;
+    if (call.body !== undefined || call.shop === 'body') {
+      // Spread first, shop_id last: a caller-supplied shop_id can never win.
+      const payload = call.shop === 'body' ? { ...call.body, shop_id: options.shopId } : call.body;
+      body = JSON.stringify(payload);
+      headers['content-type'] = 'application/json';
+    }
+    return {
+      origin: base.origin,
+      path: `${base.basePath}${call.path}`,
+      method: call.method,
+      headers,
+      body,
+      headersTimeout: requestTimeoutMs,
+      bodyTimeout: requestTimeoutMs,
+    };
+  }
+
+  async function attempt(request: Dispatcher.RequestOptions): Promise<ReplyFacts> {
+    const response = await dispatcher.request(request);
+    const text = await readBounded(response.body);
+    return { status: response.statusCode, headers: response.headers, text };
+  }
+
+  return {
+    async send(call) {
+      if (closing !== undefined) {
+        throw new AppError('UPSTREAM_UNAVAILABLE', { cause: new Error('SCAYLE client is closed') });
+      }
+      const request = buildRequest(call);
+      // Only GETs are replayed, and only once: a replayed POST could register or revoke twice.
+      const attempts = call.method === 'GET' ? 2 : 1;
+      for (let n = 1; ; n++) {
+        try {
+          return await attempt(request);
+        } catch (err) {
+          if (err instanceof AppError) throw err;
+          const facts = { operation: call.operation, requestId: call.ctx.requestId, code: transportCode(err) };
+          if (n < attempts && isRetryableTransportError(err)) {
+            logger.debug?.(facts, 'Retrying idempotent SCAYLE request after a connection error');
+            continue;
+          }
+          logger.warn(facts, 'SCAYLE request failed');
+          throw mapTransportError(err);
+        }
+      }
+    },
+    close() {
+      closing ??= ownsDispatcher ? dispatcher.destroy() : Promise.resolve();
+      return closing;
+    },
+  };
+}
+
+/** Reads the whole body (so the socket returns to the pool) but refuses to buffer more than the cap. */
+async function readBounded(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      body.destroy();
+      throw new AppError('UPSTREAM_BAD_RESPONSE', { cause: new Error('SCAYLE response body too large') });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,89 @@
+// The Redis adapter's data layout and error mapping, read with a raw client: what the contract suite
+// cannot see (hash fields, key expiries, one hash tag per script) but operators and migrations rely on.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeRedis, createRedisConnection, waitForRedis } from '../../src/sessions/redis-connection.js';
+import { createRedisStore } from '../../src/sessions/redis-store.js';
+import { StoreUnavailableError } from '../../src/sessions/store.js';
+import { cleanupPrefix, redisUrl, uniquePrefix } from '../helpers/redis.js';
+
+describe('redis store layout', () => {
+  const prefix = uniquePrefix('layout');
+  let redis: Redis;
+  const store = () => createRedisStore({ redis, keyPrefix: prefix });
+
+  beforeAll(async () => {
+    redis = createRedisConnection(redisUrl());
+    await waitForRedis(redis, 5000);
+  });
+
+  afterAll(async () => {
+    await cleanupPrefix(redis, prefix);
+    expect(await redis.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 1000)).toEqual(['0', []]);
+    await closeRedis(redis);
+  });
+
+  it('keeps a session in hash-tagged keys: rec {v, d}, side hash, lock, tombstone', async () => {
+    const sid = randomUUID();
+    const s = store();
+    await s.create(sid, 'data', 60_000);
+    await s.compareAndSet(sid, 1, 'data2', 30_000);
+    await s.putSide(sid, 'result:x', 'side', 10_000);
+    await s.acquireLock(sid, 'owner-1', 5000);
+    const base = `${prefix}{s:${sid}}`;
+    expect(await redis.hgetall(`${base}:rec`)).toEqual({ v: '2', d: 'data2' });
+    expect(await redis.pttl(`${base}:rec`)).toBeGreaterThan(29_000);
+    expect(await redis.pttl(`${base}:rec`)).toBeLessThanOrEqual(30_000);
+    expect(await redis.get(`${base}:lock`)).toBe('owner-1');
+    const side = await redis.hget(`${base}:side`, 'result:x');
+    expect(side).toMatch(/^\d{13}:side$/);
+    expect(Number(side!.split(':')[0]) - Date.now()).toBeGreaterThan(9000);
+    expect(await redis.pttl(`${base}:side`)).toBeGreaterThan(9000);
+
+    await s.destroy(sid, 2000);
+    const keys = (await redis.scan('0', 'MATCH', `${base}*`, 'COUNT', 1000))[1].sort();
+    expect(keys).toEqual([`${base}:lock`, `${base}:tomb`]);
+    expect(await redis.pttl(`${base}:tomb`)).toBeGreaterThan(1000);
+  });
+
+  it('drops expired side fields when writing, so a busy session cannot grow its side hash forever', async () => {
+    const sid = randomUUID();
+    const s = store();
+    await s.putSide(sid, 'old', 'o', 50);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    await s.putSide(sid, 'new', 'n', 10_000);
+    expect(await redis.hkeys(`${prefix}{s:${sid}}:side`)).toEqual(['new']);
+  });
+
+  it('keeps the customer index in its own slot, expiring at its highest score', async () => {
+    const customer = randomUUID();
+    const s = store();
+    const now = Date.now();
+    await s.indexAdd(customer, 'a', now + 20_000);
+    await s.indexAdd(customer, 'b', now + 50_000);
+    await s.indexAdd(customer, 'c', now + 30_000);
+    const key = `${prefix}{c:${customer}}:idx`;
+    expect(await redis.zrange(key, 0, -1)).toEqual(['a', 'c', 'b']);
+    const pttl = await redis.pttl(key);
+    expect(pttl).toBeGreaterThan(48_000);
+    expect(pttl).toBeLessThanOrEqual(50_000);
+  });
+
+  it('maps Redis errors to StoreUnavailableError with a generic message and the cause kept', async () => {
+    const sid = randomUUID();
+    await redis.set(`${prefix}{s:${sid}}:rec`, 'not a hash');
+    const err: unknown = await store().get(sid).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreUnavailableError);
+    expect((err as Error).message).toBe('session store unavailable (get)');
+    expect(((err as Error).cause as Error).message).toMatch(/WRONGTYPE/);
+  });
+
+  it('leaves the client open on close', async () => {
+    const s = store();
+    await s.close();
+    await s.close();
+    expect(redis.status).toBe('ready');
+    expect(await redis.ping()).toBe('PONG');
+  });
+});

@@ -1,0 +1,110 @@
+// Redis going away must turn store calls into fast StoreUnavailableErrors (503s), never hangs, and the
+// same client must come back by itself when Redis does. Uses a private redis-server per file.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeRedis, createRedisConnection, waitForRedis } from '../../src/sessions/redis-connection.js';
+import { createRedisStore } from '../../src/sessions/redis-store.js';
+import { StoreUnavailableError } from '../../src/sessions/store.js';
+import { freePort, startPrivateRedis, type PrivateRedis } from '../helpers/redis.js';
+
+async function timed<T>(promise: Promise<T>): Promise<{ error: unknown; ms: number }> {
+  const started = performance.now();
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  return { error, ms: performance.now() - started };
+}
+
+function capturingLogger() {
+  const lines: string[] = [];
+  const log = (obj: object, msg: string): void => {
+    lines.push(JSON.stringify({ ...obj, msg }));
+  };
+  return { lines, logger: { warn: log, info: log } };
+}
+
+describe('redis store during an outage', () => {
+  let server: PrivateRedis;
+
+  beforeAll(async () => {
+    server = await startPrivateRedis();
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('fails fast while Redis is down and recovers on the same client when it returns', async () => {
+    const { lines, logger } = capturingLogger();
+    const redis = createRedisConnection(server.url, { logger });
+    try {
+      await waitForRedis(redis, 5000);
+      const store = createRedisStore({ redis });
+      const sid = randomUUID();
+      expect(await store.create(sid, 'v', 60_000)).toBe(true);
+
+      server.kill();
+      const calls: (() => Promise<unknown>)[] = [() => store.get(sid), () => store.compareAndSet(sid, 1, 'v2', 60_000), () => store.ping()];
+      for (const call of calls) {
+        const { error, ms } = await timed(call());
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect((error as Error).cause).toBeInstanceOf(Error);
+        expect(ms).toBeLessThan(1500);
+      }
+      const { error } = await timed(store.indexList('c', Date.now()));
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+
+      await server.restart();
+      await waitForRedis(redis, 5000);
+      // The new server is empty: the session is gone, but the store works again.
+      expect(await store.get(sid)).toBeNull();
+      expect(await store.create(sid, 'again', 60_000)).toBe(true);
+      expect(await store.get(sid)).toEqual({ value: 'again', version: 1 });
+      expect(lines.some((l) => l.includes('redis connection error'))).toBe(true);
+      expect(lines.some((l) => l.includes('redis connection restored'))).toBe(true);
+    } finally {
+      await closeRedis(redis);
+    }
+  });
+
+  it('times out instead of hanging when Redis stops answering on an open socket', async () => {
+    const redis = createRedisConnection(server.url); // default 1000 ms command timeout
+    try {
+      await waitForRedis(redis, 5000);
+      const store = createRedisStore({ redis });
+      server.pause();
+      const { error, ms } = await timed(store.get(randomUUID()));
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(((error as Error).cause as Error).message).toMatch(/timed out/i);
+      expect(ms).toBeLessThan(1500);
+      server.resume();
+      expect(await store.get(randomUUID())).toBeNull();
+    } finally {
+      server.resume();
+      await closeRedis(redis);
+    }
+  });
+
+  it('rejects at once when Redis never existed, and never logs the URL password', async () => {
+    const port = await freePort();
+    const { lines, logger } = capturingLogger();
+    const redis = createRedisConnection(`redis://user:s3cret-pw@127.0.0.1:${port}`, { logger });
+    try {
+      const { error, ms } = await timed(createRedisStore({ redis }).get(randomUUID()));
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(ms).toBeLessThan(500);
+      await expect(waitForRedis(redis, 300)).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.join('\n')).not.toContain('s3cret-pw');
+    } finally {
+      await closeRedis(redis);
+      await closeRedis(redis);
+    }
+    // Closed means no further reconnect attempts, and waiting on it fails at once.
+    let attempts = 0;
+    redis.on('connecting', () => attempts++);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(attempts).toBe(0);
+    const { error, ms } = await timed(waitForRedis(redis, 5000));
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(ms).toBeLessThan(100);
+  });
+});
