@@ -21,7 +21,6 @@ export const REDACT_PATHS = [
   '*.clientSecret',
   '*.client_secret',
   '*.token',
-  '*.code',
   '*.hash',
 ];
 

@@ -6,7 +6,7 @@ import type { EndpointName } from './records.js';
 
 export function gate(ctx: EmulatorContext, endpoint: EndpointName): onRequestAsyncHookHandler {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    ctx.state.countCall(endpoint);
+    ctx.state.recordCall(endpoint, request.headers);
     const fault = ctx.faults.take(endpoint);
     if (!fault) return undefined;
     if (fault.delayMs !== undefined && fault.delayMs > 0) await ctx.faults.sleep(fault.delayMs);

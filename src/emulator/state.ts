@@ -1,6 +1,7 @@
 // The emulator's in-memory world (customers, token families, one-time grants, outbox, call counters),
 // public so tests can inspect exactly what the BFF caused upstream.
 import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { decodeJwt } from 'jose';
 import { ENDPOINTS } from './records.js';
 import type {
@@ -12,6 +13,8 @@ import type {
   RefreshRecord,
   TokenFamily,
 } from './records.js';
+
+const RECENT_LIMIT = 50;
 
 export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
@@ -33,6 +36,8 @@ export class EmulatorState {
   /** E-mails the emulator would have sent. */
   readonly outbox: OutboxEntry[] = [];
   private readonly counters = new Map<string, number>();
+  /** Recent request headers per endpoint, bounded so a long dev run cannot grow without limit. */
+  private readonly recent = new Map<string, IncomingHttpHeaders[]>();
   private nextCustomerId = 1;
 
   constructor(private readonly clock: () => number = Date.now) {}
@@ -42,8 +47,26 @@ export class EmulatorState {
     return this.counters.get(endpoint) ?? 0;
   }
 
-  countCall(endpoint: EndpointName): void {
+  /** Counts a call and keeps its headers (what the BFF forwarded: request ids, x-original-*). */
+  recordCall(endpoint: EndpointName, headers: IncomingHttpHeaders): void {
     this.counters.set(endpoint, this.calls(endpoint) + 1);
+    const list = this.recent.get(endpoint) ?? [];
+    list.push({ ...headers });
+    if (list.length > RECENT_LIMIT) list.shift();
+    this.recent.set(endpoint, list);
+  }
+
+  /** Headers of the last (up to 50) requests to an endpoint, oldest first. */
+  lastHeaders(endpoint: EndpointName | (string & {})): IncomingHttpHeaders[] {
+    return [...(this.recent.get(endpoint) ?? [])];
+  }
+
+  /** The `x-request-id` values of the last (up to 50) requests to an endpoint, oldest first. */
+  lastRequestIds(endpoint: EndpointName | (string & {})): string[] {
+    return this.lastHeaders(endpoint).flatMap((headers) => {
+      const id = headers['x-request-id'];
+      return typeof id === 'string' ? [id] : [];
+    });
   }
 
   stats(): Record<EndpointName, number> {

@@ -32,7 +32,7 @@ export const rateLimitsPlugin = fp(
     };
 
     app.decorate('credentialLimits', (group: string) => [
-      app.rateLimit({ max: config.rateLimit.ipPerMinute, timeWindow: 60_000, groupId: `${group}:ip` }) as preHandlerAsyncHookHandler,
+      app.rateLimit({ max: config.rateLimit.ipPerMinute, timeWindow: 60_000, groupId: `${group}:ip` }),
       app.rateLimit({
         max: config.rateLimit.emailPerMinute,
         timeWindow: 60_000,
@@ -40,7 +40,7 @@ export const rateLimitsPlugin = fp(
         // Requests without an e-mail have only the IP budget. The address is hashed: keys are not a mailing list.
         allowList: (request) => emailOf(request) === undefined,
         keyGenerator: (request) => `email:${createHash('sha256').update(emailOf(request) ?? '').digest('base64url').slice(0, 22)}`,
-      }) as preHandlerAsyncHookHandler,
+      }),
     ]);
   },
   { name: 'rate-limits', dependencies: ['dependencies'] },

@@ -181,6 +181,13 @@ describe('runtime switches and inspection', () => {
     expect((await register()).json.expires_in).toBe(300);
   });
 
+  it('remembers the headers the caller forwarded, e.g. request ids', async () => {
+    const headers = { 'x-request-id': 'corr-7', 'x-original-client-ip': '203.0.113.9' };
+    await (await request(`${emu.url}/v1/oauth/token/validate`, { headers })).body.dump();
+    expect(emu.state.lastRequestIds('validate').at(-1)).toBe('corr-7');
+    expect(emu.state.lastHeaders('validate').at(-1)?.['x-original-client-ip']).toBe('203.0.113.9');
+  });
+
   it('reports calls per endpoint and the outbox over HTTP', async () => {
     const before = (await call('GET', '/__emulator/stats')).json.calls.register ?? NaN;
     await register();
