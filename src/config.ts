@@ -64,6 +64,11 @@ const schema = z.object({
 
 type Env = z.infer<typeof schema>;
 
+/** Every environment variable the service reads, with its description (for docs and .env.example checks). */
+export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; description: string | undefined }> = Object.entries(schema.shape).map(
+  ([name, field]) => ({ name, description: field.description }),
+);
+
 export type ClientMode = 'cookie' | 'token';
 
 export interface Config {

@@ -38,7 +38,6 @@ export const ERROR_CODES = {
   PROVIDER_UNKNOWN: { status: 404, title: 'Unknown login provider' },
   SOCIAL_STATE_INVALID: { status: 400, title: 'Social login state invalid' },
   SOCIAL_CODE_INVALID: { status: 400, title: 'Social login code invalid' },
-  UPSTREAM_REJECTED: { status: 400, title: 'Request rejected by the authentication service' },
   UPSTREAM_BAD_RESPONSE: { status: 502, title: 'Bad response from the authentication service' },
   UPSTREAM_UNAVAILABLE: { status: 503, title: 'Authentication service unavailable' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'Authentication service timed out' },

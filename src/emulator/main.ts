@@ -1,4 +1,5 @@
 // Standalone emulator (`npm run emulator`): configuration from the environment, closes on SIGTERM/SIGINT.
+import { DEV_DEFAULTS } from '../config.js';
 import { startEmulator } from './index.js';
 
 function intFromEnv(name: string, fallback: number): number {
@@ -15,10 +16,10 @@ function intFromEnv(name: string, fallback: number): number {
 const emulator = await startEmulator({
   host: process.env.EMULATOR_HOST || '127.0.0.1',
   port: intFromEnv('EMULATOR_PORT', 4010),
-  clientId: process.env.SCAYLE_CLIENT_ID || 'dev-client',
-  clientSecret: process.env.SCAYLE_CLIENT_SECRET || 'dev-secret',
-  shopId: intFromEnv('SCAYLE_SHOP_ID', 1),
-  shopSecret: process.env.SCAYLE_SHOP_SECRET || 'dev-shop-secret',
+  clientId: process.env.SCAYLE_CLIENT_ID || DEV_DEFAULTS.clientId,
+  clientSecret: process.env.SCAYLE_CLIENT_SECRET || DEV_DEFAULTS.clientSecret,
+  shopId: intFromEnv('SCAYLE_SHOP_ID', DEV_DEFAULTS.shopId),
+  shopSecret: process.env.SCAYLE_SHOP_SECRET || DEV_DEFAULTS.shopSecret,
   ...(process.env.MAGIC_LINK_URL ? { magicLinkUrl: process.env.MAGIC_LINK_URL } : {}),
   logger: process.env.EMULATOR_LOG === 'true',
 });

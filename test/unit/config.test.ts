@@ -1,0 +1,101 @@
+// Configuration: defaults, dev mode, every problem reported at once without values, allow-list parsing,
+// and .env.example kept in step with the schema.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config.js';
+
+const production = {
+  SCAYLE_AUTH_BASE_URL: 'https://acme-live.auth.scayle.cloud',
+  SCAYLE_CLIENT_ID: 'client',
+  SCAYLE_CLIENT_SECRET: 'super-secret-client-value',
+  SCAYLE_SHOP_ID: '139',
+  SCAYLE_SHOP_SECRET: 'shop-secret-value',
+  SESSION_ENCRYPTION_KEYS: 'k'.repeat(40),
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('runs in dev mode with defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.devMode).toBe(true);
+    expect(config.port).toBe(3000);
+    expect(config.redis).toBeUndefined();
+    expect(config.session.cookieName).toBe('bff_session');
+    expect(config.session.encryptionKeysGenerated).toBe(true);
+    expect(config.session.encryptionKeys[0]!.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('treats empty values as unset, as compose and .env templates write them', () => {
+    expect(loadConfig({ REDIS_URL: '', SCAYLE_AUTH_BASE_URL: '  ' }).devMode).toBe(true);
+  });
+
+  it('parses a production configuration', () => {
+    const config = loadConfig({
+      ...production,
+      REDIS_URL: 'redis://:pw@redis:6379',
+      SESSION_COOKIE_SECURE: 'true',
+      CLIENT_KEYS: 'ios-app-7f3a=token, web=cookie',
+      ALLOWED_ORIGINS: 'https://shop.example, https://www.shop.example/',
+      LOGOUT_CALLBACK_URLS: 'https://shop.example/logged-out?x=1',
+      TRUST_PROXY: '2',
+    });
+    expect(config.devMode).toBe(false);
+    expect(config.scayle).toMatchObject({ shopId: 139, clientKey: 'client' });
+    expect(config.session.cookieName).toBe('__Host-bff_session');
+    expect(config.clientKeys.get('ios-app-7f3a')).toBe('token');
+    expect(config.allowedOrigins).toEqual(['https://shop.example', 'https://www.shop.example']);
+    expect(config.logoutCallbackUrls).toEqual(['https://shop.example/logged-out']);
+    expect(typeof config.trustProxy).toBe('function');
+  });
+
+  it('names every offending variable at once and prints no value', () => {
+    const problems = problemsOf({
+      SCAYLE_AUTH_BASE_URL: 'https://acme-live.auth.scayle.cloud',
+      SCAYLE_CLIENT_SECRET: 'super-secret-client-value',
+      PORT: 'eighty',
+      SESSION_ENCRYPTION_KEYS: 'too-short-secret-value',
+      CLIENT_KEYS: 'app=sometimes',
+      PASSWORD_RESET_URL: 'https://shop.example/reset',
+    });
+    const text = problems.join('\n');
+    for (const name of ['PORT', 'PASSWORD_RESET_URL']) expect(text).toContain(name);
+    expect(text).not.toContain('super-secret-client-value');
+    expect(text).not.toContain('eighty');
+    expect(text).not.toContain('too-short-secret-value');
+  });
+
+  it('requires credentials and keys outside dev mode, naming each', () => {
+    const problems = problemsOf({ SCAYLE_AUTH_BASE_URL: 'https://acme-live.auth.scayle.cloud' });
+    const text = problems.join('\n');
+    for (const name of ['SCAYLE_CLIENT_ID', 'SCAYLE_CLIENT_SECRET', 'SCAYLE_SHOP_ID', 'SCAYLE_SHOP_SECRET', 'SESSION_ENCRYPTION_KEYS']) {
+      expect(text).toContain(name);
+    }
+  });
+
+  it('rejects allow-list entries that are not absolute URLs, and origins with paths', () => {
+    expect(problemsOf({ LOGOUT_CALLBACK_URLS: '/relative' }).join()).toContain('LOGOUT_CALLBACK_URLS');
+    expect(problemsOf({ ALLOWED_ORIGINS: 'https://shop.example/path' }).join()).toContain('ALLOWED_ORIGINS');
+  });
+
+  it('rejects an absolute lifetime shorter than the idle timeout', () => {
+    expect(problemsOf({ SESSION_IDLE_TTL_SECONDS: '100', SESSION_ABSOLUTE_TTL_SECONDS: '50' }).join()).toContain('SESSION_ABSOLUTE_TTL_SECONDS');
+  });
+});
+
+describe('.env.example', () => {
+  it('lists exactly the variables the config reads, each with a comment', () => {
+    const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const listed = [...text.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();
+    expect(listed).toEqual(CONFIG_VARIABLES.map((v) => v.name).sort());
+    for (const variable of CONFIG_VARIABLES) expect(variable.description, variable.name).toBeTruthy();
+  });
+});
