@@ -121,7 +121,7 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings count as unset: compose files and .env templates write `VAR=` for "not configured".
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const cleaned: Record<string, string | undefined> = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = schema.safeParse(cleaned);
   const problems: string[] = [];
   if (!parsed.success) {
@@ -129,22 +129,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       // zod's messages name expectations, not the received value; still, keep only the expectation.
       problems.push(`${issue.path.join('.')}: ${issue.message.replace(/, received .*$/, '')}`);
     }
-    throw new ConfigError(problems);
   }
-  const e = parsed.data;
-  const devMode = e.SCAYLE_AUTH_BASE_URL === undefined;
-  if (!devMode) {
-    for (const name of ['SCAYLE_CLIENT_ID', 'SCAYLE_CLIENT_SECRET', 'SCAYLE_SHOP_ID', 'SCAYLE_SHOP_SECRET', 'SESSION_ENCRYPTION_KEYS'] as const) {
-      if (e[name] === undefined) problems.push(`${name}: required when SCAYLE_AUTH_BASE_URL is set`);
+  // Rules across variables are checked on the raw values too, so one run reports everything at once.
+  if (cleaned.SCAYLE_AUTH_BASE_URL !== undefined) {
+    for (const name of ['SCAYLE_CLIENT_ID', 'SCAYLE_CLIENT_SECRET', 'SCAYLE_SHOP_ID', 'SCAYLE_SHOP_SECRET', 'SESSION_ENCRYPTION_KEYS']) {
+      if (cleaned[name] === undefined) problems.push(`${name}: required when SCAYLE_AUTH_BASE_URL is set`);
     }
   }
-  const keys = csv(e.SESSION_ENCRYPTION_KEYS);
+  const keys = csv(cleaned.SESSION_ENCRYPTION_KEYS);
   if (keys.some((k) => k.length < 32)) problems.push('SESSION_ENCRYPTION_KEYS: every key must be at least 32 characters');
-  if (e.SESSION_ABSOLUTE_TTL_SECONDS < e.SESSION_IDLE_TTL_SECONDS) {
-    problems.push('SESSION_ABSOLUTE_TTL_SECONDS: must not be shorter than SESSION_IDLE_TTL_SECONDS');
-  }
   const clientKeys = new Map<string, ClientMode>();
-  for (const entry of csv(e.CLIENT_KEYS)) {
+  for (const entry of csv(cleaned.CLIENT_KEYS)) {
     const [key, mode, extra] = entry.split('=').map((s) => s.trim());
     if (!key || (mode !== 'cookie' && mode !== 'token') || extra !== undefined || !/^[\w.-]{1,128}$/.test(key)) {
       problems.push('CLIENT_KEYS: entries must be key=cookie or key=token');
@@ -152,9 +147,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     clientKeys.set(key, mode);
   }
-  const allowedOrigins = parseOriginList('ALLOWED_ORIGINS', e.ALLOWED_ORIGINS, problems);
-  const logoutCallbackUrls = parseUrlList('LOGOUT_CALLBACK_URLS', e.LOGOUT_CALLBACK_URLS, problems);
-  const socialRedirectUris = parseUrlList('SOCIAL_REDIRECT_URIS', e.SOCIAL_REDIRECT_URIS, problems);
+  const allowedOrigins = parseOriginList('ALLOWED_ORIGINS', cleaned.ALLOWED_ORIGINS, problems);
+  const logoutCallbackUrls = parseUrlList('LOGOUT_CALLBACK_URLS', cleaned.LOGOUT_CALLBACK_URLS, problems);
+  const socialRedirectUris = parseUrlList('SOCIAL_REDIRECT_URIS', cleaned.SOCIAL_REDIRECT_URIS, problems);
+  if (!parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+  const devMode = e.SCAYLE_AUTH_BASE_URL === undefined;
+  if (e.SESSION_ABSOLUTE_TTL_SECONDS < e.SESSION_IDLE_TTL_SECONDS) {
+    problems.push('SESSION_ABSOLUTE_TTL_SECONDS: must not be shorter than SESSION_IDLE_TTL_SECONDS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {

@@ -1,0 +1,79 @@
+// Graceful shutdown of the real server process: SIGTERM while a request is in flight lets that request
+// finish, then the process exits 0.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { Browser, uniqueEmail } from '../helpers/http.js';
+import { TEST_SECRETS } from '../helpers/stack.js';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ clientId: TEST_SECRETS.clientId, clientSecret: TEST_SECRETS.clientSecret, shopId: 7, shopSecret: TEST_SECRETS.shopSecret });
+});
+afterAll(async () => {
+  await emulator.close();
+});
+
+/** Starts src/server.ts as ops would (env only) and resolves with its URL once it listens. */
+async function startServer(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: {
+      PATH: process.env.PATH,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      SCAYLE_AUTH_BASE_URL: emulator.url,
+      SCAYLE_CLIENT_ID: TEST_SECRETS.clientId,
+      SCAYLE_CLIENT_SECRET: TEST_SECRETS.clientSecret,
+      SCAYLE_SHOP_ID: '7',
+      SCAYLE_SHOP_SECRET: TEST_SECRETS.shopSecret,
+      SESSION_ENCRYPTION_KEYS: randomBytes(32).toString('base64url'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 15_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+  return { child, url };
+}
+
+describe('graceful shutdown', () => {
+  it('finishes an in-flight request after SIGTERM and exits 0', async () => {
+    const { child, url } = await startServer();
+    emulator.faults.add({ endpoint: 'guest', delayMs: 700, times: 1 });
+    const inFlight = new Browser(url).post('/auth/login/guest', { gender: 'f', first_name: 'A', last_name: 'B', email: uniqueEmail() });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
+  });
+
+  it('refuses to start with a bad configuration, naming the variable and no secret', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      env: { PATH: process.env.PATH, SCAYLE_AUTH_BASE_URL: emulator.url, SCAYLE_CLIENT_SECRET: 'do-not-print-me-0123', PORT: 'abc' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(stderr).toContain('PORT');
+    expect(stderr).toContain('SCAYLE_SHOP_ID');
+    expect(stderr).not.toContain('do-not-print-me-0123');
+  });
+});
