@@ -12,7 +12,9 @@ import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { rateLimitsPlugin } from './plugins/rate-limits.js';
 import { securityPlugin } from './plugins/security.js';
 import { loginRoutes } from './routes/auth/login.js';
+import { magicLinkRoutes } from './routes/auth/magic-link.js';
 import { sessionRoutes } from './routes/auth/session.js';
+import { sessionsListRoutes } from './routes/auth/sessions-list.js';
 import { healthRoutes } from './routes/ops/health.js';
 
 export interface BuildOverrides extends DependencyOverrides {
@@ -47,6 +49,8 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(healthRoutes);
   await app.register(loginRoutes);
   await app.register(sessionRoutes);
+  await app.register(sessionsListRoutes);
+  await app.register(magicLinkRoutes);
 
   await app.ready();
   return app;

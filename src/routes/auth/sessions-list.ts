@@ -1,0 +1,82 @@
+// GET /auth/sessions, DELETE /auth/sessions/:id and DELETE /auth/sessions: a customer's own sessions,
+// named by a public handle (never the secret id), and revoking them here and at SCAYLE.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { clearSessionCookie } from '../../http/session-cookie.js';
+import { handleOf } from '../../sessions/session-id.js';
+import type { LoadedSession } from '../../sessions/session-service.js';
+import { problems } from './schemas.js';
+import { callContext, requireSession, type CurrentSession } from './session-access.js';
+import { revokeUpstream } from './session.js';
+
+const sessionItem = z.object({
+  id: z.string().describe('Public handle of the session (not its secret)'),
+  created_at: z.string(),
+  last_seen_at: z.string(),
+  user_agent: z.string().nullable(),
+  current: z.boolean(),
+});
+
+export async function sessionsListRoutes(app: FastifyInstance): Promise<void> {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+
+  routes.get('/auth/sessions', {
+    schema: { summary: "The customer's active sessions", response: { 200: z.array(sessionItem), ...problems(401, 503) } },
+    handler: async (request, reply) => {
+      const current = await requireSession(app, request);
+      reply.header('cache-control', 'no-store');
+      return (await sessionsOf(app, current)).map((s) => ({
+        id: handleOf(s.sid),
+        created_at: new Date(s.data.createdAt).toISOString(),
+        last_seen_at: new Date(s.data.lastSeenAt).toISOString(),
+        user_agent: s.data.userAgent ?? null,
+        current: s.sid === current.session.sid,
+      }));
+    },
+  });
+
+  routes.delete('/auth/sessions/:id', {
+    schema: {
+      summary: 'End one of the customer’s sessions and revoke its tokens upstream',
+      params: z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{22}$/) }),
+      response: { 204: z.null().describe('No content'), ...problems(400, 401, 403, 404, 503) },
+    },
+    handler: async (request, reply) => {
+      const current = await requireSession(app, request);
+      const target = (await sessionsOf(app, current)).find((s) => handleOf(s.sid) === request.params.id);
+      if (!target) throw new AppError('SESSION_NOT_FOUND');
+      await endSession(app, request, target);
+      if (target.sid === current.session.sid) clearSessionCookie(reply, app.config.session);
+      return reply.code(204).send(null);
+    },
+  });
+
+  routes.delete('/auth/sessions', {
+    schema: {
+      summary: 'End every other session of the customer',
+      response: { 204: z.null().describe('No content'), ...problems(401, 403, 503) },
+    },
+    handler: async (request, reply) => {
+      const current = await requireSession(app, request);
+      const others = (await sessionsOf(app, current)).filter((s) => s.sid !== current.session.sid);
+      await Promise.all(others.map((s) => endSession(app, request, s)));
+      return reply.code(204).send(null);
+    },
+  });
+}
+
+async function sessionsOf(app: FastifyInstance, current: CurrentSession): Promise<LoadedSession[]> {
+  const customerId = current.session.data.customerId;
+  if (customerId === undefined) return [current.session];
+  const sessions = await app.sessions.listForCustomer(customerId);
+  return sessions.some((s) => s.sid === current.session.sid) ? sessions : [current.session, ...sessions];
+}
+
+async function endSession(app: FastifyInstance, request: FastifyRequest, session: LoadedSession): Promise<void> {
+  await app.sessions.destroy(session.sid, session.data);
+  await revokeUpstream(app, session.data, callContext(request)).catch((error: unknown) => {
+    request.log.warn({ err: error }, 'upstream revocation of an ended session failed; the local session is gone');
+  });
+}
