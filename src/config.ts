@@ -60,6 +60,12 @@ const schema = z.object({
 
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().positive().default(600).describe('Per-IP budget on credential routes'),
   RATE_LIMIT_EMAIL_PER_MINUTE: z.coerce.number().int().positive().default(10).describe('Per-e-mail budget on credential routes'),
+  MAX_EVENT_LOOP_DELAY_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1000)
+    .describe('Shed requests (503) while the mean event-loop delay over the last second exceeds this; 0 disables the check'),
 });
 
 type Env = z.infer<typeof schema>;
@@ -109,6 +115,8 @@ export interface Config {
   socialProviders: string[];
   socialRedirectUris: string[];
   rateLimit: { ipPerMinute: number; emailPerMinute: number };
+  /** Load shedding threshold (MAX_EVENT_LOOP_DELAY_MS); 0 disables the delay check. */
+  maxEventLoopDelayMs: number;
 }
 
 /** Thrown by loadConfig; the message lists every offending variable and no value. */
@@ -194,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     socialProviders: csv(e.SOCIAL_PROVIDERS),
     socialRedirectUris,
     rateLimit: { ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE, emailPerMinute: e.RATE_LIMIT_EMAIL_PER_MINUTE },
+    maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
   };
 }
 

@@ -6,7 +6,7 @@ import { AppError } from '../errors.js';
 import type { UpstreamBase } from './base-url.js';
 import type { Operation, ReplyFacts } from './failures.js';
 import { isRetryableTransportError, mapTransportError, transportCode } from './transport-errors.js';
-import type { CallContext, UpstreamLogger } from './types.js';
+import type { CallContext, UpstreamCallHook, UpstreamCallOutcome, UpstreamLogger } from './types.js';
 
 /** SCAYLE's bodies are a few hundred bytes; a runaway body must not be buffered without bound. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -34,6 +34,7 @@ export interface UpstreamHttpOptions {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   logger: UpstreamLogger;
+  onCall?: UpstreamCallHook | undefined;
 }
 
 export interface UpstreamHttp {
@@ -43,7 +44,7 @@ export interface UpstreamHttp {
 }
 
 export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
-  const { base, logger, requestTimeoutMs } = options;
+  const { base, logger, requestTimeoutMs, onCall } = options;
   const ownsDispatcher = options.dispatcher === undefined;
   const dispatcher =
     options.dispatcher ??
@@ -92,27 +93,49 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     return { status: response.statusCode, headers: response.headers, text };
   }
 
+  /** One observation per call, after any retry; an observer that throws never fails the call. */
+  function report(call: UpstreamCall, outcome: UpstreamCallOutcome, started: number): void {
+    try {
+      onCall?.(call.operation, outcome, (performance.now() - started) / 1000);
+    } catch {
+      // metrics are best-effort
+    }
+  }
+
+  async function sendWithRetry(call: UpstreamCall): Promise<ReplyFacts> {
+    if (closing !== undefined) {
+      throw new AppError('UPSTREAM_UNAVAILABLE', { cause: new Error('SCAYLE client is closed') });
+    }
+    const request = buildRequest(call);
+    // Only GETs are replayed, and only once: a replayed POST could register or revoke twice.
+    const attempts = call.method === 'GET' ? 2 : 1;
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt(request);
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        const facts = { operation: call.operation, requestId: call.ctx.requestId, code: transportCode(err) };
+        if (n < attempts && isRetryableTransportError(err)) {
+          logger.debug?.(facts, 'Retrying idempotent SCAYLE request after a connection error');
+          continue;
+        }
+        logger.warn(facts, 'SCAYLE request failed');
+        throw mapTransportError(err);
+      }
+    }
+  }
+
   return {
     async send(call) {
-      if (closing !== undefined) {
-        throw new AppError('UPSTREAM_UNAVAILABLE', { cause: new Error('SCAYLE client is closed') });
-      }
-      const request = buildRequest(call);
-      // Only GETs are replayed, and only once: a replayed POST could register or revoke twice.
-      const attempts = call.method === 'GET' ? 2 : 1;
-      for (let n = 1; ; n++) {
-        try {
-          return await attempt(request);
-        } catch (err) {
-          if (err instanceof AppError) throw err;
-          const facts = { operation: call.operation, requestId: call.ctx.requestId, code: transportCode(err) };
-          if (n < attempts && isRetryableTransportError(err)) {
-            logger.debug?.(facts, 'Retrying idempotent SCAYLE request after a connection error');
-            continue;
-          }
-          logger.warn(facts, 'SCAYLE request failed');
-          throw mapTransportError(err);
-        }
+      if (onCall === undefined) return sendWithRetry(call);
+      const started = performance.now();
+      try {
+        const reply = await sendWithRetry(call);
+        report(call, statusClass(reply.status), started);
+        return reply;
+      } catch (err) {
+        report(call, failureOutcome(err), started);
+        throw err;
       }
     },
     close() {
@@ -120,6 +143,20 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       return closing;
     },
   };
+}
+
+function statusClass(status: number): UpstreamCallOutcome {
+  if (status >= 500) return '5xx';
+  if (status >= 400) return '4xx';
+  if (status >= 300) return '3xx';
+  return status >= 200 ? '2xx' : '1xx';
+}
+
+function failureOutcome(err: unknown): UpstreamCallOutcome {
+  const code = err instanceof AppError ? err.code : undefined;
+  if (code === 'UPSTREAM_TIMEOUT') return 'timeout';
+  if (code === 'UPSTREAM_UNAVAILABLE') return 'unavailable';
+  return 'bad_response';
 }
 
 /** Reads the whole body (so the socket returns to the pool) but refuses to buffer more than the cap. */

@@ -26,6 +26,7 @@ export function createScayleClient(options: ScayleClientOptions): ScayleClient {
     connectTimeoutMs: options.connectTimeoutMs ?? 2_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
     logger,
+    onCall: options.onCall,
   });
   const jwksUrl = options.jwksUrl ?? `${base.origin}${base.basePath}/.well-known/jwks.json`;
 

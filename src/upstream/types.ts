@@ -2,6 +2,7 @@
 // Fastify; routes translate these to the shop-facing contract.
 
 import type { Dispatcher } from 'undici';
+import type { Operation } from './failures.js';
 
 /** Per-request facts forwarded upstream (never taken from the caller's body). */
 export interface CallContext {
@@ -50,6 +51,15 @@ export interface UpstreamLogger {
   debug?(obj: object, msg: string): void;
 }
 
+/**
+ * How one upstream call ended: the HTTP status class of SCAYLE's answer, or the transport failure that
+ * left no usable answer (`bad_response` also covers an oversized body).
+ */
+export type UpstreamCallOutcome = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'timeout' | 'unavailable' | 'bad_response';
+
+/** Observer of every upstream call (metrics); told only the operation, never its input or tokens. */
+export type UpstreamCallHook = (operation: Operation, outcome: UpstreamCallOutcome, seconds: number) => void;
+
 export interface ScayleClientOptions {
   /** Origin of the Auth API, e.g. `https://acme-live.auth.scayle.cloud`; a trailing `/` or `/v1` is tolerated. */
   baseUrl: string;
@@ -67,6 +77,8 @@ export interface ScayleClientOptions {
   /** Overrides the JWKS address (SCAYLE_JWKS_URL); default `${origin}/.well-known/jwks.json`. */
   jwksUrl?: string;
   logger?: UpstreamLogger;
+  /** Called once per call (after any retry) with its outcome and duration. */
+  onCall?: UpstreamCallHook;
 }
 
 export interface ScayleClient {
