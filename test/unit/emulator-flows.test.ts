@@ -1,10 +1,9 @@
 // The SCAYLE emulator's multi-step flows over real HTTP: password reset via the outbox, password change,
 // SSO redirect + code exchange, logout redirect, and seed 004's magic link and social login.
-import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt } from 'jose';
-import { request } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Emulator } from '../../src/emulator/index.js';
+import { createEmulatorCaller, email, location, useEmulator } from '../helpers/emulator-http.js';
 
 const CLIENT = { clientId: 'flow-client', clientSecret: 'flow-secret' };
 const SHOP_ID = 9;
@@ -12,71 +11,21 @@ const SHOP_SECRET = 'flow-shop-secret';
 let clock = Date.now();
 let emu: Emulator;
 
-/** Every field the emulator's JSON bodies may carry; each test asserts which ones are really there. */
-interface Body {
-  token_type: string;
-  expires_in: number;
-  access_token: string;
-  refresh_token: string;
-  token: string;
-  error: string;
-  message: string;
-  context: { fields?: string[] } | null;
-  _debug_auth_link: string;
-  keys: Array<{ kid: string }>;
-  calls: Record<string, number>;
-  kid: string;
-}
+const { call, register: sendRegistration, login, refresh, validate } = createEmulatorCaller(() => emu, CLIENT, SHOP_ID);
 
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  json: Body;
-}
-
-async function call(
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
-  path: string,
-  opts: { body?: unknown; auth?: 'basic' | 'none' | { bearer: string }; headers?: Record<string, string> } = {},
-): Promise<Res> {
-  const headers: Record<string, string> = { ...opts.headers };
-  const auth = opts.auth ?? 'basic';
-  if (auth === 'basic') {
-    headers.authorization = `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString('base64')}`;
-  } else if (auth !== 'none') headers.authorization = `Bearer ${auth.bearer}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await request(`${emu.url}${path}`, {
-    method,
-    headers,
-    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-  });
-  const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, json: (text ? JSON.parse(text) : {}) as Body };
-}
-
-const email = (tag = 'user') => `${tag}-${randomUUID()}@example.test`;
 async function register(address = email(), password = 'first password') {
   const body = { first_name: 'A', last_name: 'B', email: address, password, gender: 'd', shop_id: SHOP_ID };
-  return (await call('POST', '/v1/auth/register', { body })).json;
+  return (await sendRegistration(body)).json;
 }
-const login = (address: string, password: string) =>
-  call('POST', '/v1/auth/login', { body: { email: address, password, shop_id: SHOP_ID } });
-const validate = (token: string) => call('GET', '/v1/oauth/token/validate', { auth: { bearer: token } });
-const refresh = (token: string) =>
-  call('POST', '/v1/oauth/token', { body: { grant_type: 'refresh_token', refresh_token: token } });
 const shopJwt = (claims: Record<string, unknown>, secret = SHOP_SECRET, expiresIn = '15m') =>
   new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuedAt()
     .setExpirationTime(expiresIn)
     .sign(new TextEncoder().encode(secret));
-const location = (res: Res) => new URL(String(res.headers.location));
 
-beforeAll(async () => {
-  emu = await startEmulator({ ...CLIENT, shopId: SHOP_ID, shopSecret: SHOP_SECRET, now: () => clock });
-});
-afterAll(async () => {
-  await emu.close();
+useEmulator({ ...CLIENT, shopId: SHOP_ID, shopSecret: SHOP_SECRET, now: () => clock }, (started) => {
+  emu = started;
 });
 afterEach(() => {
   clock = Date.now();

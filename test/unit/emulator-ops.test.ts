@@ -1,72 +1,23 @@
 // The SCAYLE emulator's test controls over real HTTP: fault injection (status, garbage body, delay, reset),
 // call counters, signing-key rotation, runtime switches and the /__emulator routes.
-import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { request } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator, type OutboxEntry } from '../../src/emulator/index.js';
+import { createEmulatorCaller, email, useEmulator } from '../helpers/emulator-http.js';
 
 const CLIENT = { clientId: 'ops-client', clientSecret: 'ops-secret' };
 const SHOP_ID = 3;
 let emu: Emulator;
 
-/** Every field the emulator's JSON bodies may carry; each test asserts which ones are really there. */
-interface Body {
-  token_type: string;
-  expires_in: number;
-  access_token: string;
-  refresh_token: string;
-  token: string;
-  error: string;
-  message: string;
-  context: { fields?: string[] } | null;
-  _debug_auth_link: string;
-  keys: Array<{ kid: string }>;
-  calls: Record<string, number>;
-  kid: string;
-}
-
-interface Res {
-  status: number;
-  text: string;
-  json: Body;
-}
-
-async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<Res> {
-  const res = await request(`${emu.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString('base64')}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.body.text();
-  let json = {} as Body;
-  try {
-    json = (text ? JSON.parse(text) : {}) as Body;
-  } catch {
-    // Malformed bodies are the point of some tests; they assert on `text`.
-  }
-  return { status: res.statusCode, text, json };
-}
+const { call, register: sendRegistration, login } = createEmulatorCaller(() => emu, CLIENT, SHOP_ID);
 
 const register = () =>
-  call('POST', '/v1/auth/register', {
-    first_name: 'O',
-    last_name: 'Ps',
-    email: `ops-${randomUUID()}@example.test`,
-    password: 'password123',
-    gender: 'm',
-    shop_id: SHOP_ID,
-  });
+  sendRegistration({ first_name: 'O', last_name: 'Ps', email: email('ops'), password: 'password123', gender: 'm', shop_id: SHOP_ID });
 const jwks = async () => (await call('GET', '/.well-known/jwks.json')).json as unknown as JSONWebKeySet;
 
-beforeAll(async () => {
-  emu = await startEmulator({ ...CLIENT, shopId: SHOP_ID, shopSecret: 'ops-shop-secret' });
-});
-afterAll(async () => {
-  await emu.close();
+useEmulator({ ...CLIENT, shopId: SHOP_ID, shopSecret: 'ops-shop-secret' }, (started) => {
+  emu = started;
 });
 afterEach(() => {
   emu.faults.clear();
@@ -118,12 +69,11 @@ describe('fault injection', () => {
   });
 
   it('can be driven over HTTP', async () => {
-    const added = await call('POST', '/__emulator/faults', { endpoint: 'login', status: 502, times: 1 });
+    const added = await call('POST', '/__emulator/faults', { body: { endpoint: 'login', status: 502, times: 1 } });
     expect(added.status).toBe(201);
-    const login = await call('POST', '/v1/auth/login', { email: 'x@example.test', password: 'whatever1', shop_id: SHOP_ID });
-    expect(login.status).toBe(502);
-    expect((await call('POST', '/__emulator/faults', { status: 'bad' })).status).toBe(400);
-    expect((await call('POST', '/__emulator/faults', { endpoint: 'logni', status: 500 })).status).toBe(400);
+    expect((await login('x@example.test', 'whatever1')).status).toBe(502);
+    expect((await call('POST', '/__emulator/faults', { body: { status: 'bad' } })).status).toBe(400);
+    expect((await call('POST', '/__emulator/faults', { body: { endpoint: 'logni', status: 500 } })).status).toBe(400);
   });
 
   it('refuses unknown endpoint names instead of silently injecting nothing', () => {
@@ -169,14 +119,14 @@ describe('runtime switches and inspection', () => {
   it('applies setOptions and PATCH /__emulator/options at once; null resets to the default', async () => {
     emu.setOptions({ registerStatus: 200 });
     expect((await register()).status).toBe(200);
-    expect((await call('PATCH', '/__emulator/options', { registerStatus: 201 })).status).toBe(204);
+    expect((await call('PATCH', '/__emulator/options', { body: { registerStatus: 201 } })).status).toBe(204);
     expect((await register()).status).toBe(201);
-    expect((await call('PATCH', '/__emulator/options', { accessTokenTtlSeconds: 60 })).status).toBe(204);
+    expect((await call('PATCH', '/__emulator/options', { body: { accessTokenTtlSeconds: 60 } })).status).toBe(204);
     expect((await register()).json.expires_in).toBe(60);
-    expect((await call('PATCH', '/__emulator/options', { accessTokenTtlSeconds: null })).status).toBe(400);
-    expect((await call('PATCH', '/__emulator/options', { now: 5 })).status).toBe(400);
-    expect((await call('PATCH', '/__emulator/options', { clientKey: 'k' })).status).toBe(204);
-    expect((await call('PATCH', '/__emulator/options', { clientKey: null })).status).toBe(204);
+    expect((await call('PATCH', '/__emulator/options', { body: { accessTokenTtlSeconds: null } })).status).toBe(400);
+    expect((await call('PATCH', '/__emulator/options', { body: { now: 5 } })).status).toBe(400);
+    expect((await call('PATCH', '/__emulator/options', { body: { clientKey: 'k' } })).status).toBe(204);
+    expect((await call('PATCH', '/__emulator/options', { body: { clientKey: null } })).status).toBe(204);
     emu.setOptions({ accessTokenTtlSeconds: undefined });
     expect((await register()).json.expires_in).toBe(300);
   });
@@ -196,7 +146,7 @@ describe('runtime switches and inspection', () => {
     expect(stats.calls.register).toBe(emu.state.calls('register'));
     expect(Object.keys(stats.calls)).toContain('magic-link.login');
 
-    await call('POST', '/v1/auth/by-link/link/', { email: 'outbox@example.test' });
+    await call('POST', '/v1/auth/by-link/link/', { body: { email: 'outbox@example.test' } });
     const outbox = (await call('GET', '/__emulator/outbox')).json as unknown as OutboxEntry[];
     expect(outbox.at(-1)).toMatchObject({ kind: 'magic-link', email: 'outbox@example.test' });
   });

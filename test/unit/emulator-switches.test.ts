@@ -1,10 +1,9 @@
 // The emulator's [INF]/[UNKNOWN] switches over real HTTP: each alternative SCAYLE behaviour really changes
 // what the wire shows, so BFF tests pinned to one of them mean something.
-import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt } from 'jose';
-import { request } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
+import { createEmulatorCaller, email as uniqueEmail, location, useEmulator } from '../helpers/emulator-http.js';
 
 const CLIENT = { clientId: 'sw-client', clientSecret: 'sw-secret' };
 const SHOP_ID = 5;
@@ -12,51 +11,20 @@ const SHOP_SECRET = 'sw-shop-secret';
 let clock = Date.now();
 let emu: Emulator;
 
-/** Every field the emulator's JSON bodies may carry; each test asserts which ones are really there. */
-interface Body {
-  access_token: string;
-  refresh_token: string;
-  error: string;
-}
+const email = () => uniqueEmail('sw');
+const emulator = createEmulatorCaller(() => emu, CLIENT, SHOP_ID);
+const { call, guest, refresh, validate } = emulator;
 
-interface Res {
-  status: number;
-  location?: string;
-  json: Body;
-}
-
-async function call(
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
-  path: string,
-  opts: { body?: unknown; form?: string; bearer?: string; headers?: Record<string, string> } = {},
-): Promise<Res> {
-  const basic = `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString('base64')}`;
-  const headers: Record<string, string> = { authorization: opts.bearer ? `Bearer ${opts.bearer}` : basic, ...opts.headers };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  if (opts.form !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
-  const res = await request(`${emu.url}${path}`, {
-    method,
-    headers,
-    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-    ...(opts.form !== undefined ? { body: opts.form } : {}),
-  });
-  const text = await res.body.text();
-  const location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
-  return { status: res.statusCode, ...(location ? { location } : {}), json: (text ? JSON.parse(text) : {}) as Body };
-}
-
-const email = () => `sw-${randomUUID()}@example.test`;
-const register = async (address = email()) =>
-  (
-    await call('POST', '/v1/auth/register', {
-      body: { first_name: 'S', last_name: 'W', email: address, password: 'password123', gender: 'f', shop_id: SHOP_ID },
-    })
-  ).json;
-const refresh = (token: string) =>
-  call('POST', '/v1/oauth/token', { body: { grant_type: 'refresh_token', refresh_token: token } });
-const validate = (token: string) => call('GET', '/v1/oauth/token/validate', { bearer: token });
-const login = (address: string) =>
-  call('POST', '/v1/auth/login', { body: { email: address, password: 'password123', shop_id: SHOP_ID } });
+const registration = (address = email(), password = 'password123') => ({
+  first_name: 'S',
+  last_name: 'W',
+  email: address,
+  password,
+  gender: 'f',
+  shop_id: SHOP_ID,
+});
+const register = async (address = email()) => (await emulator.register(registration(address))).json;
+const login = (address: string) => emulator.login(address, 'password123');
 
 const touched: Array<keyof EmulatorOptions> = [];
 const set = (patch: Partial<EmulatorOptions>) => {
@@ -64,11 +32,8 @@ const set = (patch: Partial<EmulatorOptions>) => {
   emu.setOptions(patch);
 };
 
-beforeAll(async () => {
-  emu = await startEmulator({ ...CLIENT, shopId: SHOP_ID, shopSecret: SHOP_SECRET, now: () => clock });
-});
-afterAll(async () => {
-  await emu.close();
+useEmulator({ ...CLIENT, shopId: SHOP_ID, shopSecret: SHOP_SECRET, now: () => clock }, (started) => {
+  emu = started;
 });
 afterEach(() => {
   clock = Date.now();
@@ -126,17 +91,15 @@ describe('account switches', () => {
     expect((await login(email())).status).toBe(404);
     const address = email();
     await register(address);
-    const guest = { first_name: 'G', last_name: 'G', email: address, gender: 'm', shop_id: SHOP_ID };
-    expect((await call('POST', '/v1/auth/login/guest', { body: guest })).status).toBe(200);
+    const body = { first_name: 'G', last_name: 'G', email: address, gender: 'm', shop_id: SHOP_ID };
+    expect((await guest(body)).status).toBe(200);
     set({ guestConflictsWithRegistered: true });
-    expect((await call('POST', '/v1/auth/login/guest', { body: guest })).status).toBe(409);
+    expect((await guest(body)).status).toBe(409);
   });
 
   it('passwordMinLength and resetUnknownEmailStatus', async () => {
     set({ passwordMinLength: 12 });
-    const res = await call('POST', '/v1/auth/register', {
-      body: { first_name: 'S', last_name: 'W', email: email(), password: 'elevenchars', gender: 'f', shop_id: SHOP_ID },
-    });
+    const res = await emulator.register(registration(email(), 'elevenchars'));
     expect(res.status).toBe(422);
     set({ resetUnknownEmailStatus: 404 });
     const reset = await call('POST', '/v1/auth/password/send-reset-email', {
@@ -151,7 +114,7 @@ describe('account switches', () => {
     const here = await register(address);
     const there = (await login(address)).json;
     const res = await call('PUT', '/v1/auth/password', {
-      bearer: here.access_token,
+      auth: { bearer: here.access_token },
       body: { password: 'password123', new_password: 'password456' },
     });
     expect(res.status).toBe(200);
@@ -170,7 +133,7 @@ describe('SSO and seed 004 switches', () => {
       .sign(new TextEncoder().encode(SHOP_SECRET));
     const res = await call('GET', `/v1/auth/external/redirect?shopId=${SHOP_ID}&jwt=${jwt}`);
     expect(res.status).toBe(302);
-    const target = new URL(res.location!);
+    const target = location(res);
     expect(target.searchParams.get('error')).toBe('access_denied');
     expect(target.searchParams.get('x')).toBe('1');
     expect(target.searchParams.has('code')).toBe(false);

@@ -2,59 +2,17 @@
 // revoke and logout.
 import { randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { request } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Emulator } from '../../src/emulator/index.js';
+import { createEmulatorCaller, email, useEmulator } from '../helpers/emulator-http.js';
 
 const CLIENT = { clientId: 'unit-client', clientSecret: 'unit-secret' };
 const SHOP_ID = 42;
 let clock = Date.now();
 let emu: Emulator;
 
-/** Every field the emulator's JSON bodies may carry; each test asserts which ones are really there. */
-interface Body {
-  token_type: string;
-  expires_in: number;
-  access_token: string;
-  refresh_token: string;
-  token: string;
-  error: string;
-  message: string;
-  context: { fields?: string[] } | null;
-  _debug_auth_link: string;
-  keys: Array<{ kid: string }>;
-  calls: Record<string, number>;
-  kid: string;
-}
+const { call, register: sendRegistration, login, guest, refresh, validate } = createEmulatorCaller(() => emu, CLIENT, SHOP_ID);
 
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: Body;
-}
-
-async function call(
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
-  path: string,
-  opts: { body?: unknown; auth?: 'basic' | 'none' | { bearer: string }; headers?: Record<string, string> } = {},
-): Promise<Res> {
-  const headers: Record<string, string> = { ...opts.headers };
-  const auth = opts.auth ?? 'basic';
-  if (auth === 'basic') {
-    headers.authorization = `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString('base64')}`;
-  } else if (auth !== 'none') headers.authorization = `Bearer ${auth.bearer}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await request(`${emu.url}${path}`, {
-    method,
-    headers,
-    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-  });
-  const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text, json: (text ? JSON.parse(text) : {}) as Body };
-}
-
-const email = (tag = 'user') => `${tag}-${randomUUID()}@example.test`;
 const registration = (address = email()) => ({
   first_name: 'Ada',
   last_name: 'Lovelace',
@@ -63,17 +21,11 @@ const registration = (address = email()) => ({
   gender: 'f',
   shop_id: SHOP_ID,
 });
-const register = async (address = email()) => (await call('POST', '/v1/auth/register', { body: registration(address) })).json;
-const refresh = (token: string) =>
-  call('POST', '/v1/oauth/token', { body: { grant_type: 'refresh_token', refresh_token: token } });
-const validate = (accessToken: string) => call('GET', '/v1/oauth/token/validate', { auth: { bearer: accessToken } });
+const register = async (address = email()) => (await sendRegistration(registration(address))).json;
 const shopHeader = { 'x-shop-id': String(SHOP_ID) };
 
-beforeAll(async () => {
-  emu = await startEmulator({ ...CLIENT, shopId: SHOP_ID, shopSecret: 'shop-secret', now: () => clock });
-});
-afterAll(async () => {
-  await emu.close();
+useEmulator({ ...CLIENT, shopId: SHOP_ID, shopSecret: 'shop-secret', now: () => clock }, (started) => {
+  emu = started;
 });
 afterEach(() => {
   clock = Date.now();
@@ -101,7 +53,7 @@ describe('client authentication', () => {
 
 describe('register, login, guest', () => {
   it('registers with 201 and an RS256 access token that verifies against the JWKS', async () => {
-    const res = await call('POST', '/v1/auth/register', { body: registration() });
+    const res = await sendRegistration(registration());
     expect(res.status).toBe(201);
     expect(Object.keys(res.json)).toEqual(['token_type', 'expires_in', 'access_token', 'refresh_token']);
     expect(res.json).toMatchObject({ token_type: 'Bearer', expires_in: 300 });
@@ -123,51 +75,51 @@ describe('register, login, guest', () => {
     const first = decodeJwt((await register(address)).access_token).customerId as number;
     const second = decodeJwt((await register()).access_token).customerId as number;
     expect(second).toBeGreaterThan(first);
-    const dup = await call('POST', '/v1/auth/register', { body: registration(address.toUpperCase()) });
+    const dup = await sendRegistration(registration(address.toUpperCase()));
     expect(dup.status).toBe(409);
     expect(dup.json).toMatchObject({ error: 'conflict', context: null });
   });
 
   it('validates the body: missing fields and a wrong shop are 400, a short password 422', async () => {
     const { gender: _gender, ...noGender } = registration();
-    const missing = await call('POST', '/v1/auth/register', { body: noGender });
+    const missing = await sendRegistration(noGender);
     expect(missing.status).toBe(400);
     expect(missing.json).toMatchObject({ error: 'validation_error', context: { fields: ['gender'] } });
-    expect((await call('POST', '/v1/auth/register', { body: { ...registration(), shop_id: 1 } })).status).toBe(400);
-    const weak = await call('POST', '/v1/auth/register', { body: { ...registration(), password: 'short' } });
+    expect((await sendRegistration({ ...registration(), shop_id: 1 })).status).toBe(400);
+    const weak = await sendRegistration({ ...registration(), password: 'short' });
     expect(weak.status).toBe(422);
     expect(weak.json.error).toBe('validation_error');
   });
 
   it('answers register with 200 when registerStatus says so', async () => {
     emu.setOptions({ registerStatus: 200 });
-    expect((await call('POST', '/v1/auth/register', { body: registration() })).status).toBe(200);
+    expect((await sendRegistration(registration())).status).toBe(200);
   });
 
   it('logs in with the right password only; wrong and unknown are invalid_credentials', async () => {
     const address = email('login');
     await register(address);
-    const ok = await call('POST', '/v1/auth/login', { body: { email: address, password: 'correct horse', shop_id: SHOP_ID } });
+    const ok = await login(address, 'correct horse');
     expect(ok.status).toBe(200);
     expect(ok.json.token_type).toBe('Bearer');
-    const wrong = await call('POST', '/v1/auth/login', { body: { email: address, password: 'wrong horse', shop_id: SHOP_ID } });
+    const wrong = await login(address, 'wrong horse');
     expect(wrong.status).toBe(401);
     expect(wrong.json.error).toBe('invalid_credentials');
     emu.setOptions({ wrongPasswordStatus: 404 });
-    const unknown = await call('POST', '/v1/auth/login', { body: { email: email(), password: 'whatever1', shop_id: SHOP_ID } });
+    const unknown = await login(email(), 'whatever1');
     expect(unknown.status).toBe(404);
   });
 
   it('creates a new guest customer per guest login, flagged in the token, who cannot log in', async () => {
     const body = { first_name: 'G', last_name: 'Uest', email: email('guest'), gender: 'n', shop_id: SHOP_ID };
-    const a = await call('POST', '/v1/auth/login/guest', { body });
-    const b = await call('POST', '/v1/auth/login/guest', { body });
+    const a = await guest(body);
+    const b = await guest(body);
     expect([a.status, b.status]).toEqual([200, 200]);
     const [ca, cb] = [decodeJwt(a.json.access_token), decodeJwt(b.json.access_token)];
     expect(ca.guest).toBe(true);
     expect(ca.customerId).not.toBe(cb.customerId);
-    const login = await call('POST', '/v1/auth/login', { body: { email: body.email, password: 'anything1', shop_id: SHOP_ID } });
-    expect(login.status).toBe(401);
+    const asRegistered = await login(body.email, 'anything1');
+    expect(asRegistered.status).toBe(401);
   });
 });
 
@@ -238,7 +190,7 @@ describe('validate, revoke, logout', () => {
   it('revoking any jti of a family kills the whole family, including tokens refreshed later', async () => {
     const address = email('revoke');
     const device1 = await register(address);
-    const device2 = (await call('POST', '/v1/auth/login', { body: { email: address, password: 'correct horse', shop_id: SHOP_ID } })).json;
+    const device2 = (await login(address, 'correct horse')).json;
     const device2b = (await refresh(device2.refresh_token)).json;
     const oldJti = decodeJwt(device2.access_token).jti!;
 
