@@ -7,8 +7,12 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { requestIdFrom } from './http/request-id.js';
 import { createLogger } from './logger.js';
+import { demoRoutes } from './demo/demo-routes.js';
 import { dependenciesPlugin, type DependencyOverrides } from './plugins/dependencies.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { loadSheddingPlugin } from './plugins/load-shedding.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitsPlugin } from './plugins/rate-limits.js';
 import { securityPlugin } from './plugins/security.js';
 import { loginRoutes } from './routes/auth/login.js';
@@ -41,16 +45,23 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
 
   // Infrastructure, then security, then routes: each step may rely on the ones before it.
   await app.register(errorHandlerPlugin, { cookie: config.session });
+  await app.register(metricsPlugin);
   await app.register(dependenciesPlugin, { config, overrides });
   await app.register(cookie);
   await app.register(securityPlugin);
+  // After security's hooks, so a shed 503 still carries x-request-id and CORS headers.
+  await app.register(loadSheddingPlugin);
   await app.register(rateLimitsPlugin);
+  // Before the routes: it documents the routes registered after it.
+  await app.register(openapiPlugin);
 
   await app.register(healthRoutes);
   await app.register(loginRoutes);
   await app.register(sessionRoutes);
   await app.register(sessionsListRoutes);
   await app.register(magicLinkRoutes);
+  // The demo storefront page: a dev-mode aid, never served against a real SCAYLE.
+  if (config.devMode) await app.register(demoRoutes);
 
   await app.ready();
   return app;

@@ -66,6 +66,12 @@ const schema = z.object({
     .min(0)
     .default(1000)
     .describe('Shed requests (503) while the mean event-loop delay over the last second exceeds this; 0 disables the check'),
+  MAX_EVENT_LOOP_UTILIZATION: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.98)
+    .describe('Shed requests (503) while the event loop was busier than this share of the last second; 0 disables the check'),
 });
 
 type Env = z.infer<typeof schema>;
@@ -117,6 +123,8 @@ export interface Config {
   rateLimit: { ipPerMinute: number; emailPerMinute: number };
   /** Load shedding threshold (MAX_EVENT_LOOP_DELAY_MS); 0 disables the delay check. */
   maxEventLoopDelayMs: number;
+  /** Load shedding threshold (MAX_EVENT_LOOP_UTILIZATION); 0 disables the utilisation check. */
+  maxEventLoopUtilization: number;
 }
 
 /** Thrown by loadConfig; the message lists every offending variable and no value. */
@@ -203,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     socialRedirectUris,
     rateLimit: { ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE, emailPerMinute: e.RATE_LIMIT_EMAIL_PER_MINUTE },
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
+    maxEventLoopUtilization: e.MAX_EVENT_LOOP_UTILIZATION,
   };
 }
 

@@ -24,7 +24,8 @@ async function main(): Promise<void> {
       clientSecret: config.scayle.clientSecret,
       shopId: config.scayle.shopId,
       shopSecret: config.scayle.shopSecret,
-      ...(config.magicLinkUrl ? { magicLinkUrl: config.magicLinkUrl } : {}),
+      // Unset: e-mailed links open the dev-mode demo page, which logs in with the token.
+      magicLinkUrl: config.magicLinkUrl ?? `http://localhost:${config.port}/demo/?magic_token={token}`,
     });
     config = { ...config, scayle: { ...config.scayle, baseUrl: emulator.url } };
   }

@@ -13,7 +13,9 @@ export function setSessionCookie(reply: FastifyReply, settings: CookieSettings, 
     secure: settings.cookieSecure,
     sameSite: 'lax',
     path: '/',
-    maxAge: Math.max(0, Math.round((deadlineMs - nowMs) / 1000)),
+    // Rounded up: rounding to nearest sent Max-Age=0 on a successful answer in a session's last half
+    // second, which deletes the cookie of a session that is still live.
+    maxAge: Math.max(1, Math.ceil((deadlineMs - nowMs) / 1000)),
   });
 }
 

@@ -1,10 +1,12 @@
 // The service's shared clients as Fastify decorators: the session store (Redis or memory), the SCAYLE
 // client, the access-token verifier, the session service and the refresher. Each is created in one
-// place and closed in onClose; tests pass their own through `overrides`.
+// place and closed in onClose; tests pass their own through `overrides`. Each is wired to `app.metrics`.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import { instrumentStore } from '../metrics/instrumented-store.js';
+import { upstreamCallObserver } from '../metrics/metrics.js';
 import { createMemoryStore } from '../sessions/memory-store.js';
 import { closeRedis, createRedisConnection, waitForRedis } from '../sessions/redis-connection.js';
 import { createRedisStore } from '../sessions/redis-store.js';
@@ -48,7 +50,7 @@ export const dependenciesPlugin = fp(
 
     const ownsRedis = overrides.redis === undefined && overrides.store === undefined && config.redis !== undefined;
     const redis = overrides.redis ?? (ownsRedis && config.redis ? createRedisConnection(config.redis.url, { logger: app.log }) : undefined);
-    const store =
+    const rawStore =
       overrides.store ??
       (redis && config.redis
         ? createRedisStore({ redis, keyPrefix: config.redis.keyPrefix })
@@ -60,6 +62,8 @@ export const dependenciesPlugin = fp(
     }
     if (!overrides.store && !redis) app.log.warn('REDIS_URL is unset: sessions live in this process only (fine for development, not for more than one instance)');
     if (config.session.encryptionKeysGenerated) app.log.warn('SESSION_ENCRYPTION_KEYS is unset: using a random key, sessions will not survive a restart');
+    const { metrics } = app;
+    const store = instrumentStore(rawStore, metrics);
 
     const scayle = createScayleClient({
       baseUrl,
@@ -70,6 +74,7 @@ export const dependenciesPlugin = fp(
       connectTimeoutMs: config.scayle.connectTimeoutMs,
       requestTimeoutMs: config.scayle.timeoutMs,
       logger: app.log,
+      onCall: upstreamCallObserver(metrics),
       ...(overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {}),
     });
     const verifier = createAccessTokenVerifier({
@@ -77,7 +82,7 @@ export const dependenciesPlugin = fp(
       timeoutMs: config.scayle.timeoutMs,
       ...(overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {}),
     });
-    const sessions = createSessionService({
+    const service = createSessionService({
       store,
       crypto: createSessionCrypto(config.session.encryptionKeys),
       idleTtlMs: config.session.idleTtlSeconds * 1000,
@@ -85,11 +90,25 @@ export const dependenciesPlugin = fp(
       ...(overrides.now ? { now: overrides.now } : {}),
       onUnreadableRecord: () => app.log.warn('a session record could not be decrypted (key removed from SESSION_ENCRYPTION_KEYS?)'),
     });
+    const sessions: SessionService = {
+      ...service,
+      create: async (input) => {
+        const created = await service.create(input);
+        metrics.sessionsCreated.inc({ client_mode: input.clientMode });
+        return created;
+      },
+    };
     const refresher = createTokenRefresher({
       sessions,
       refresh: (refreshToken, ctx) => scayle.refresh(refreshToken, ctx),
       verify: (token) => verifier.verify(token),
       revoke: (token, jti, ctx) => scayle.revokeToken(token, jti, ctx),
+      events: {
+        started: () => metrics.refreshesStarted.inc(),
+        merged: () => metrics.refreshesMerged.inc(),
+        failed: (reason) => metrics.refreshFailures.inc({ reason }),
+        lockWait: (ms) => metrics.refreshLockWait.observe(ms / 1000),
+      },
     });
 
     app.decorate('config', config);
@@ -102,9 +121,9 @@ export const dependenciesPlugin = fp(
 
     app.addHook('onClose', async () => {
       await scayle.close();
-      if (!overrides.store) await store.close();
+      if (!overrides.store) await rawStore.close();
       if (ownsRedis && redis) await closeRedis(redis);
     });
   },
-  { name: 'dependencies' },
+  { name: 'dependencies', dependencies: ['metrics'] },
 );

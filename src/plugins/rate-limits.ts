@@ -3,7 +3,7 @@
 // configured. A limiter whose store fails lets the request through (fail open): Redis being down already
 // fails session routes closed, and an outage must not lock every customer out of logging in.
 import { createHash } from 'node:crypto';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
@@ -22,8 +22,6 @@ export const rateLimitsPlugin = fp(
       global: false,
       ...(app.redis ? { redis: app.redis, nameSpace: `${config.redis?.keyPrefix ?? 'bff:'}rl:` } : {}),
       skipOnError: true,
-      errorResponseBuilder: (_request, context) =>
-        new AppError('RATE_LIMITED', { headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) } }),
     });
 
     const emailOf = (request: FastifyRequest): string | undefined => {
@@ -31,17 +29,43 @@ export const rateLimitsPlugin = fp(
       return typeof body?.email === 'string' ? body.email : undefined;
     };
 
-    app.decorate('credentialLimits', (group: string) => [
-      app.rateLimit({ max: config.rateLimit.ipPerMinute, timeWindow: 60_000, groupId: `${group}:ip` }),
-      app.rateLimit({
-        max: config.rateLimit.emailPerMinute,
+    // Built on createRateLimit, not app.rateLimit(): the handlers app.rateLimit() returns cannot be
+    // stacked (the first marks the request as checked and the second returns at once, so the e-mail
+    // budget never ran), and they read `groupId` from the route's config only, so every group shared one
+    // per-IP budget. Here each budget is a plain check whose key names its group.
+    const budget = (max: number, keyOf: (request: FastifyRequest) => string | undefined, denied: { inc(): void }): preHandlerAsyncHookHandler => {
+      const check = app.createRateLimit({
+        max,
         timeWindow: 60_000,
-        groupId: `${group}:email`,
+        keyGenerator: (request) => keyOf(request) ?? '',
+        allowList: (request) => keyOf(request) === undefined,
+      });
+      return async (request) => {
+        const result = await check(request);
+        // A store failure reads as "not exceeded" (skipOnError): fail open, see the header.
+        if (result.isAllowed || !result.isExceeded) return;
+        denied.inc();
+        throw new AppError('RATE_LIMITED', { headers: { 'retry-after': String(Math.max(1, result.ttlInSeconds)) } });
+      };
+    };
+
+    app.decorate('credentialLimits', (group: string) => {
+      // Counted by group and budget only: the limiter's key holds the IP or the e-mail hash.
+      const ipDenied = app.metrics.rateLimited.labels(group, 'ip');
+      const emailDenied = app.metrics.rateLimited.labels(group, 'email');
+      return [
+        budget(config.rateLimit.ipPerMinute, (request) => `${group}:ip:${normalizeIP(request.ip)}`, ipDenied),
         // Requests without an e-mail have only the IP budget. The address is hashed: keys are not a mailing list.
-        allowList: (request) => emailOf(request) === undefined,
-        keyGenerator: (request) => `email:${createHash('sha256').update(emailOf(request) ?? '').digest('base64url').slice(0, 22)}`,
-      }),
-    ]);
+        budget(
+          config.rateLimit.emailPerMinute,
+          (request) => {
+            const email = emailOf(request);
+            return email === undefined ? undefined : `${group}:email:${createHash('sha256').update(email).digest('base64url').slice(0, 22)}`;
+          },
+          emailDenied,
+        ),
+      ];
+    });
   },
-  { name: 'rate-limits', dependencies: ['dependencies'] },
+  { name: 'rate-limits', dependencies: ['dependencies', 'metrics'] },
 );

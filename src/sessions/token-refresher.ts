@@ -45,6 +45,12 @@ export function createTokenRefresher(options: TokenRefresherOptions) {
   const inFlight = new Map<string, Promise<LoadedSession>>();
 
   const isFresh = (data: SessionData): boolean => data.accessExpiresAt - sessions.now() >= minRemainingMs;
+  // Someone else refreshed after `seen` was read: their tokens are the answer. isFresh alone cannot tell,
+  // because when SCAYLE's access tokens live shorter than minRemainingMs even a brand-new one is "stale",
+  // and every request that waited for another instance's lock would then refresh once more.
+  const refreshedSince = (current: SessionData, seen: SessionData): boolean =>
+    current.accessToken !== seen.accessToken && current.accessExpiresAt > sessions.now();
+  const usable = (current: SessionData, seen: SessionData): boolean => isFresh(current) || refreshedSince(current, seen);
 
   /** The session with an access token that has at least `minRemainingMs` left. */
   async function ensureFresh(session: LoadedSession, ctx: CallContext): Promise<LoadedSession> {
@@ -66,7 +72,7 @@ export function createTokenRefresher(options: TokenRefresherOptions) {
       // Another instance is refreshing: wait for the session it writes.
       await sleep(pollMs);
       const current = await reload(session.sid);
-      if (isFresh(current.data)) {
+      if (usable(current.data, session.data)) {
         events.lockWait?.(Date.now() - started);
         events.merged?.();
         return current;
@@ -84,7 +90,7 @@ export function createTokenRefresher(options: TokenRefresherOptions) {
     try {
       // Re-read under the lock: another instance may have refreshed between our read and the lock.
       const current = await reload(session.sid);
-      if (isFresh(current.data)) {
+      if (usable(current.data, session.data)) {
         events.merged?.();
         return current;
       }

@@ -2,6 +2,7 @@
 // request arrived with (a new id on every login, against fixation), store the new one and hand the
 // client its cookie or, for token-mode apps, its session_token.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isAppError } from '../../errors.js';
 import { setSessionCookie } from '../../http/session-cookie.js';
 import { sessionDeadline } from '../../sessions/session-record.js';
 import type { UpstreamTokens } from '../../upstream/types.js';
@@ -22,10 +23,10 @@ export async function issueSession(
 ): Promise<TokenResponse> {
   const ctx = callContext(request);
   const verified = await app.verifier.verify(tokens.accessToken);
-  await endPreviousSession(app, request);
 
   let created;
   try {
+    await endPreviousSession(app, request);
     created = await app.sessions.create({
       customerId: verified.customerId,
       guest: options.guest,
@@ -54,8 +55,12 @@ async function endPreviousSession(app: FastifyInstance, request: FastifyRequest)
   let previous;
   try {
     previous = await findSession(app, request);
-  } catch {
-    return; // a mismatched client key on the old session does not block a new login
+  } catch (error) {
+    // A mismatched client key on the old session does not block a new login. A store that cannot
+    // answer does: going on would leave the old session alive beside the new one (it used to be
+    // swallowed here, and a one-command blip meant two live sessions).
+    if (isAppError(error) && error.code === 'CLIENT_UNKNOWN') return;
+    throw error;
   }
   if (typeof previous === 'string') return;
   const { data, sid } = previous.session;

@@ -1,34 +1,55 @@
 // Liveness and readiness. Live says only that the process answers; ready says whether it can serve
 // sessions (store reachable) and reach SCAYLE (JWKS answers), probed at most every few seconds so a
-// load balancer's polling never becomes load on Redis or SCAYLE.
+// load balancer's polling never becomes load on Redis or SCAYLE. Neither is ever shed under load: a probe
+// must see the process as it is, not a 503 that would make an orchestrator restart a busy instance.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { NEVER_SHED } from '../../plugins/load-shedding.js';
 
 const PROBE_CACHE_MS = 2_000;
+const check = z.enum(['ok', 'failing']);
 const readyResponse = z.object({
   status: z.enum(['ok', 'unavailable']),
-  checks: z.object({ store: z.enum(['ok', 'failing']), upstream: z.enum(['ok', 'failing']) }),
+  checks: z.object({
+    store: check.describe('Session store (Redis) answers a ping'),
+    upstream: check.describe("SCAYLE's JWKS endpoint answers"),
+  }),
 });
 
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  let cached: { at: number; value: z.infer<typeof readyResponse> } | undefined;
+  type Ready = z.infer<typeof readyResponse>;
+  let cached: { at: number; value: Ready } | undefined;
+  let probing: Promise<Ready> | undefined;
 
-  routes.get('/health/live', { schema: { summary: 'Process liveness', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
-    status: 'ok' as const,
-  }));
+  // One probe at a time: a burst of polls when the cache expires shares it.
+  const probe = async (): Promise<Ready> => {
+    const [store, upstream] = await Promise.all([app.sessions.store.ping().then(ok, failing), app.verifier.probe().then(ok, failing)]);
+    const value: Ready = { status: store === 'ok' && upstream === 'ok' ? 'ok' : 'unavailable', checks: { store, upstream } };
+    cached = { at: Date.now(), value };
+    return value;
+  };
 
-  routes.get('/health/ready', { schema: { summary: 'Store and upstream reachability', response: { 200: readyResponse, 503: readyResponse } } }, async (_request, reply) => {
-    if (!cached || Date.now() - cached.at > PROBE_CACHE_MS) {
-      const [store, upstream] = await Promise.all([
-        app.sessions.store.ping().then(ok, failing),
-        app.verifier.probe().then(ok, failing),
-      ]);
-      cached = { at: Date.now(), value: { status: store === 'ok' && upstream === 'ok' ? 'ok' : 'unavailable', checks: { store, upstream } } };
+  routes.get(
+    '/health/live',
+    { schema: { summary: 'Process liveness', response: { 200: z.object({ status: z.literal('ok') }) } }, config: NEVER_SHED },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  const ready = {
+    summary: 'Store and upstream reachability',
+    description: `503 names the failing part in \`checks\`; probed at most every ${PROBE_CACHE_MS / 1000} s.`,
+    response: { 200: readyResponse.describe('Ready'), 503: readyResponse.describe('Not ready') },
+  };
+  routes.get('/health/ready', { schema: ready, config: NEVER_SHED }, async (_request, reply) => {
+    let value = cached !== undefined && Date.now() - cached.at <= PROBE_CACHE_MS ? cached.value : undefined;
+    if (value === undefined) {
+      probing ??= probe().finally(() => (probing = undefined));
+      value = await probing;
     }
     reply.header('cache-control', 'no-store');
-    return reply.code(cached.value.status === 'ok' ? 200 : 503).send(cached.value);
+    return reply.code(value.status === 'ok' ? 200 : 503).send(value);
   });
 }
 

@@ -1,0 +1,135 @@
+// The whole benchmark as a function: start every target in its own process, run the scenarios in
+// interleaved rounds, measure Redis bytes per session, the refresh storm and lookup scaling, and clean
+// up every key the run wrote. run.ts is the CLI around it; the harness test calls it with a small config.
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
+import { Redis } from 'ioredis';
+import { runLoad, type Sample } from './lib/load.js';
+import { cleanupPrefix, measureSessionBytes, type SessionBytes } from './lib/redis-usage.js';
+import { runScaling, type ScalingRow } from './lib/scaling.js';
+import { runShipped } from './lib/shedding.js';
+import { buildScenarios } from './lib/scenarios.js';
+import { checkTargets, summarise, type Summary, type TargetCheck } from './lib/stats.js';
+import { runStorm, type StormResult } from './lib/storm.js';
+import { startWorld, type World } from './lib/world.js';
+
+export interface BenchConfig {
+  mode: 'full' | 'quick';
+  rounds: number;
+  durationS: number;
+  /** Unmeasured run per scenario before the rounds (JIT, connection pools, JWKS cache). */
+  warmupS: number;
+  connections: number;
+  scalingSizes: number[];
+  scalingRounds: number;
+  storm: { sessions: number; requestsPerSession: number };
+  logLevel: string;
+  /** Load shedding by event-loop utilisation as shipped; off by default (see targets/shedding-off.ts). */
+  shedding: boolean;
+  redisUrl: string;
+  /** Every Redis key of the run starts with it; deleted by prefix at the end. */
+  prefix: string;
+  log: (line: string) => void;
+}
+
+export const FULL = { mode: 'full', rounds: 3, durationS: 5, warmupS: 1, connections: 50, scalingSizes: [1_000, 100_000, 1_000_000], scalingRounds: 2, storm: { sessions: 20, requestsPerSession: 50 } } as const;
+export const QUICK = { mode: 'quick', rounds: 1, durationS: 1, warmupS: 0, connections: 50, scalingSizes: [1_000, 10_000], scalingRounds: 1, storm: { sessions: 5, requestsPerSession: 50 } } as const;
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGb: number;
+  node: string;
+  os: string;
+  loadBefore: number;
+  loadAfter: number;
+}
+
+export interface BenchReport {
+  config: Omit<BenchConfig, 'log'>;
+  startedAt: Date;
+  finishedAt: Date;
+  machine: Machine;
+  summaries: Summary[];
+  samples: Record<string, Sample[]>;
+  bytes: SessionBytes;
+  scaling: ScalingRow[];
+  storm: StormResult;
+  /** GET /auth/session at saturation with shedding as shipped; only when the rounds ran with it off. */
+  shipped: Sample | undefined;
+  checks: TargetCheck[];
+}
+
+export async function runBench(config: BenchConfig): Promise<BenchReport> {
+  const { log } = config;
+  const startedAt = new Date();
+  const loadBefore = loadavg()[0]!;
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  const encryptionKey = randomBytes(32).toString('base64url');
+  const load = { durationS: config.durationS, connections: config.connections };
+  let world: World | undefined;
+  try {
+    log(`starting targets (Redis prefix ${config.prefix})`);
+    const worldOptions = { redisUrl: config.redisUrl, prefix: config.prefix, encryptionKey, logLevel: config.logLevel, shedding: config.shedding, sessions: config.connections };
+    world = await startWorld(worldOptions);
+    const scenarios = buildScenarios(world);
+    if (config.warmupS > 0) {
+      log('warming up');
+      for (const s of scenarios) await runLoad(s.target, s.spec, { ...load, durationS: config.warmupS });
+    }
+    const samples: Record<string, Sample[]> = Object.fromEntries(scenarios.map((s) => [s.id, []]));
+    for (let round = 0; round < config.rounds; round += 1) {
+      // Interleaved, and each round starts one scenario later, so drift and noise hit every scenario alike.
+      for (let i = 0; i < scenarios.length; i += 1) {
+        const s = scenarios[(i + round) % scenarios.length]!;
+        const sample = await runLoad(s.target, s.spec, load);
+        samples[s.id]!.push(sample);
+        log(`round ${round + 1}/${config.rounds} ${s.id}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99} ms, ${sample.cpuUsPerReq.toFixed(1)} µs CPU/req${sample.failures ? `, ${sample.failures} failed ${JSON.stringify(sample.statuses)}` : ''}`);
+      }
+    }
+    const summaries = scenarios.map((s) => summarise(s.id, s.system, s.route, samples[s.id]!));
+    const bytes = await measureSessionBytes(redis, world);
+    log(`Redis per session: service ${Math.round(bytes.servicePerSession)} B, naive ${Math.round(bytes.naivePerSession)} B`);
+
+    let shipped: Sample | undefined;
+    if (!config.shedding) {
+      shipped = await runShipped({ ...worldOptions, ...load }, world.emulatorA, world.emails.a);
+      log(`shedding as shipped: ${JSON.stringify(shipped.statuses)}`);
+    }
+
+    log('refresh storm');
+    const storm = await runStorm({ ...worldOptions, ...config.storm });
+    log(`refresh storm: ${storm.refreshCalls} upstream refreshes for ${storm.sessions} sessions, ${storm.failed} failed`);
+
+    log(`lookup scaling: ${config.scalingSizes.join(', ')} sessions`);
+    const scaling = await runScaling({
+      redis,
+      service: world.serviceA,
+      keyPrefix: world.prefixes.serviceA,
+      encryptionKey,
+      templateCookie: world.cookies.serviceA[0]!,
+      sizes: config.scalingSizes,
+      rounds: config.scalingRounds,
+      ...load,
+    });
+    for (const row of scaling) log(`  ${row.sessions} sessions: ${row.samples.map((s) => Math.round(s.rps)).join(', ')} req/s (seeded in ${row.seedSeconds.toFixed(1)} s)`);
+
+    const machine: Machine = {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      os: `${osType()} ${release()}`,
+      loadBefore,
+      loadAfter: loadavg()[0]!,
+    };
+    const { log: _log, ...recorded } = config;
+    const checks = checkTargets({ summaries, bytes, scaling, storm });
+    return { config: recorded, startedAt, finishedAt: new Date(), machine, summaries, samples, bytes, scaling, storm, shipped, checks };
+  } finally {
+    await world?.close();
+    const deleted = await cleanupPrefix(redis, config.prefix);
+    log(`cleaned up ${deleted} Redis keys`);
+    await redis.quit();
+  }
+}

@@ -1,0 +1,78 @@
+// One bounded load run with autocannon (in this process) against one target process, with the target's
+// CPU time and RSS read from /proc around the run.
+import autocannon from 'autocannon';
+import { cpuMicros, rssBytes, type Target } from './proc.js';
+
+export interface RequestSpec {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Per-connection headers/body (e.g. each connection its own session), assigned round-robin. */
+  perConnection?: Array<{ headers?: Record<string, string>; body?: string }>;
+  /** Extra headers chosen per request (e.g. a random one of a million sessions). */
+  perRequest?: () => Record<string, string>;
+}
+
+export interface LoadOptions {
+  durationS: number;
+  connections: number;
+}
+
+export interface Sample {
+  /** 2xx responses per second. */
+  rps: number;
+  p50: number;
+  p99: number;
+  responses: number;
+  /** Non-2xx responses, connection errors and timeouts. */
+  failures: number;
+  cpuUsPerReq: number;
+  rssMb: number;
+  /** Responses by status code. */
+  statuses: Record<string, number>;
+}
+
+export async function runLoad(target: Target, spec: RequestSpec, options: LoadOptions): Promise<Sample> {
+  const headers = spec.headers ?? {};
+  let next = 0;
+  const cpuBefore = cpuMicros(target.pid);
+  const statuses: Record<string, number> = {};
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon({
+    url: target.url,
+    connections: options.connections,
+    duration: options.durationS,
+    headers,
+    requests: [
+      {
+        method: spec.method,
+        path: spec.path,
+        ...(spec.body !== undefined ? { body: spec.body } : {}),
+        ...(spec.perRequest
+          ? { setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...spec.perRequest!() } }) }
+          : {}),
+      },
+    ],
+    setupClient: (client) => {
+      const own = spec.perConnection?.[next++ % spec.perConnection.length];
+      if (own) client.setHeadersAndBody({ ...headers, ...own.headers }, own.body ?? spec.body);
+    },
+  }, (error, done) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done)));
+    instance.on('response', (_client, status: number) => {
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    });
+  });
+  const cpu = cpuMicros(target.pid) - cpuBefore;
+  const responses = result['2xx'] + result.non2xx;
+  return {
+    rps: result['2xx'] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    responses,
+    failures: result.non2xx + result.errors + result.timeouts,
+    cpuUsPerReq: responses > 0 ? cpu / responses : 0,
+    rssMb: rssBytes(target.pid) / 2 ** 20,
+    statuses,
+  };
+}

@@ -1,0 +1,106 @@
+// Bench target processes: spawned with `node --import tsx`, so the child's pid is the process under test
+// and /proc/<pid>/stat holds its CPU alone (all its threads, libuv's pool included), never the parent's.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface Target {
+  name: string;
+  url: string;
+  pid: number;
+  /** SIGTERM, then SIGKILL after 10 s; resolves when the process has exited. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Passed to the child as BENCH_TARGET_OPTIONS (JSON). */
+  options?: unknown;
+  env?: Record<string, string>;
+  /** Extra node flags, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
+}
+
+// A parent that dies (crash, Ctrl-C) must not leave targets holding ports and Redis connections.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Starts `bench/targets/<script>` and resolves once it has announced its URL. */
+export function startTarget(name: string, script: string, start: StartOptions = {}): Promise<Target> {
+  const child = spawn(process.execPath, [...(start.nodeArgs ?? []), '--import', 'tsx', resolve(ROOT, 'bench/targets', script)], {
+    cwd: ROOT,
+    env: { ...process.env, ...start.env, BENCH_TARGET_OPTIONS: JSON.stringify(start.options ?? {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  return new Promise((resolveStart, reject) => {
+    let buffered = '';
+    let started = false;
+    const timer = setTimeout(() => fail(new Error(`${name} did not start within 60 s`)), 60_000);
+    const fail = (error: Error): void => {
+      if (started) return;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${error.message}\n${stderr}`));
+    };
+    child.once('exit', (code) => fail(new Error(`${name} exited (code ${code}) before announcing its URL`)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (started) return;
+      buffered += chunk.toString();
+      const line = buffered.split('\n').find((l) => l.startsWith('{"url"'));
+      if (line === undefined || started) return;
+      started = true;
+      clearTimeout(timer);
+      const { url } = JSON.parse(line) as { url: string };
+      resolveStart({ name, url, pid: child.pid!, stop: stopper(child, exited) });
+    });
+  });
+}
+
+function stopper(child: ChildProcess, exited: Promise<void>): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return () =>
+    (stopping ??= (async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    })());
+}
+
+let clockTicks: number | undefined;
+/** Clock ticks per second of /proc times (`getconf CLK_TCK`, 100 almost everywhere). */
+export function clkTck(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** utime + stime of a process, in microseconds. */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name start at field 3 (state); utime is 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clkTck();
+}
+
+/** Resident set size (VmRSS) in bytes. */
+export function rssBytes(pid: number): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : 0;
+}

@@ -1,0 +1,108 @@
+// Everything the interleaved rounds run against, each in its own process: bare Fastify; emulator A
+// (password logins, sessions, cached tokens) and emulator B (guest logins and refreshes: 20 s access tokens
+// so every token request refreshes, rotation off so one refresh token can be replayed directly); the
+// service and the naive baseline once in front of each emulator (plus a second service instance logging at
+// warn, to price request logging); and the sessions each one needs.
+import { inBatches } from './http.js';
+import { CREDENTIALS, loginDirect, loginVia, registerDirect, serviceEnv } from './actors.js';
+import { startTarget, type Target } from './proc.js';
+
+export interface WorldOptions {
+  redisUrl: string;
+  /** Every Redis key of this run starts with it. */
+  prefix: string;
+  encryptionKey: string;
+  logLevel: string;
+  /** Load shedding by event-loop utilisation as shipped (true) or off (see targets/shedding-off.ts). */
+  shedding: boolean;
+  /** Sessions prepared per system (one per connection). */
+  sessions: number;
+}
+
+export interface World {
+  bare: Target;
+  emulatorA: Target;
+  emulatorB: Target;
+  serviceA: Target;
+  serviceB: Target;
+  /** A second instance in front of emulator A on service A's Redis prefix, logging at `warn`. */
+  serviceQuiet: Target;
+  naiveA: Target;
+  naiveB: Target;
+  prefixes: { serviceA: string; serviceB: string; naive: string };
+  emails: { a: string; b: string };
+  cookies: { serviceA: string[]; serviceB: string[]; naiveA: string[]; naiveB: string[] };
+  /** Refresh tokens from direct logins at emulator B. */
+  refreshTokens: string[];
+  close(): Promise<void>;
+}
+
+export function startEmulator(name: string, options: Record<string, unknown> = {}): Promise<Target> {
+  return startTarget(name, 'emulator.ts', { options: { ...CREDENTIALS, ...options } });
+}
+
+export function startService(name: string, upstream: Target, o: WorldOptions, keyPrefix: string, nodeArgs: string[] = []): Promise<Target> {
+  const env = { ...serviceEnv(upstream.url, o.redisUrl, keyPrefix, o.encryptionKey, o.logLevel), BENCH_ELU_SHEDDING: o.shedding ? 'on' : 'off' };
+  return startTarget(name, 'service.ts', { env, nodeArgs });
+}
+
+export function startNaive(name: string, upstream: Target, o: WorldOptions, keyPrefix: string): Promise<Target> {
+  const options = { ...CREDENTIALS, upstreamUrl: upstream.url, redisUrl: o.redisUrl, keyPrefix, sessionSecret: o.encryptionKey };
+  return startTarget(name, 'naive.ts', { options });
+}
+
+/** Starts every target (stopping the ones that did start if one fails) and prepares sessions. */
+export async function startWorld(o: WorldOptions): Promise<World> {
+  const started: Target[] = [];
+  const track = async (p: Promise<Target>): Promise<Target> => {
+    const t = await p;
+    started.push(t);
+    return t;
+  };
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(started.map((t) => t.stop()));
+  };
+  const prefixes = { serviceA: `${o.prefix}svc-a:`, serviceB: `${o.prefix}svc-b:`, naive: `${o.prefix}naive:` };
+  try {
+    const [emulatorA, emulatorB, bare] = await Promise.all([
+      track(startEmulator('emulator-a')),
+      track(startEmulator('emulator-b', { accessTokenTtlSeconds: 20, rotation: 'off' })),
+      track(startTarget('bare-fastify', 'bare-fastify.ts', { options: { redisUrl: o.redisUrl, key: `${o.prefix}fastify:hash` } })),
+    ]);
+    const [serviceA, serviceB, serviceQuiet, naiveA, naiveB] = await Promise.all([
+      track(startService('service-a', emulatorA, o, prefixes.serviceA)),
+      track(startService('service-b', emulatorB, o, prefixes.serviceB)),
+      track(startService('service-quiet', emulatorA, { ...o, logLevel: 'warn' }, prefixes.serviceA)),
+      track(startNaive('naive-a', emulatorA, o, prefixes.naive)),
+      track(startNaive('naive-b', emulatorB, o, prefixes.naive)),
+    ]);
+    const emails = { a: 'member-a@bench.example', b: 'member-b@bench.example' };
+    await Promise.all([registerDirect(emulatorA.url, emails.a), registerDirect(emulatorB.url, emails.b)]);
+    const n = o.sessions;
+    const [sa, sb, na, nb, refreshTokens] = await Promise.all([
+      inBatches(n, 4, () => loginVia(serviceA.url, emails.a)),
+      inBatches(n, 4, () => loginVia(serviceB.url, emails.b)),
+      inBatches(n, 4, () => loginVia(naiveA.url, emails.a)),
+      inBatches(n, 4, () => loginVia(naiveB.url, emails.b)),
+      inBatches(n, 4, () => loginDirect(emulatorB.url, emails.b)),
+    ]);
+    return {
+      bare,
+      emulatorA,
+      emulatorB,
+      serviceA,
+      serviceB,
+      serviceQuiet,
+      naiveA,
+      naiveB,
+      prefixes,
+      emails,
+      cookies: { serviceA: sa, serviceB: sb, naiveA: na, naiveB: nb },
+      refreshTokens,
+      close: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,16 @@
+// The system under test: the real service, configured from the environment exactly as server.ts does
+// (loadConfig → buildApp → listen), with its upstream (an emulator in another process) and Redis given
+// by the parent. Logs are produced at the configured level and written to /dev/null, so their cost counts
+// but no pipe to the parent can fill up.
+// First, so it runs before @fastify/under-pressure is loaded.
+import './shedding-off.js';
+import { pino } from 'pino';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { announce, exitOnSignal } from './child.js';
+
+const config = loadConfig(process.env);
+const app = await buildApp(config, { logDestination: pino.destination({ dest: '/dev/null', sync: true }) });
+const url = await app.listen({ port: 0, host: '127.0.0.1' });
+exitOnSignal(() => app.close());
+announce(url);

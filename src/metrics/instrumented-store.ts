@@ -1,0 +1,51 @@
+// A SessionStore decorator that times every call and counts the ones that failed because the store was
+// unreachable. Label children are bound once, so a call costs two clock reads and one observation.
+import { StoreUnavailableError, type SessionStore } from '../sessions/store.js';
+import type { Metrics } from './metrics.js';
+
+type Operation = Exclude<keyof SessionStore, 'close'>;
+
+const OPERATIONS = [
+  'create',
+  'get',
+  'compareAndSet',
+  'destroy',
+  'isTombstoned',
+  'acquireLock',
+  'renewLock',
+  'releaseLock',
+  'putSide',
+  'getSide',
+  'indexAdd',
+  'indexRemove',
+  'indexList',
+  'ping',
+] as const satisfies readonly Operation[];
+
+// Compile-time check that OPERATIONS names every method but close: a new store method must be listed.
+type Missing = Exclude<Operation, (typeof OPERATIONS)[number]>;
+const _complete: Missing extends never ? true : never = true;
+
+type Methods = Record<Operation, (...args: unknown[]) => Promise<unknown>>;
+
+export function instrumentStore(store: SessionStore, metrics: Metrics): SessionStore {
+  const target = store as unknown as Methods;
+  const wrapped = { close: () => store.close() } as SessionStore;
+  for (const operation of OPERATIONS) {
+    const duration = metrics.storeDuration.labels(operation);
+    const errors = metrics.storeErrors.labels(operation);
+    const timed = async (...args: unknown[]): Promise<unknown> => {
+      const started = performance.now();
+      try {
+        return await target[operation](...args);
+      } catch (error) {
+        if (error instanceof StoreUnavailableError) errors.inc();
+        throw error;
+      } finally {
+        duration.observe((performance.now() - started) / 1000);
+      }
+    };
+    (wrapped as unknown as Methods)[operation] = timed;
+  }
+  return wrapped;
+}

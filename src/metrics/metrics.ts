@@ -1,0 +1,109 @@
+// The service's Prometheus metrics, on a Registry of their own per app (tests build many apps in one
+// process; the global registry would collide). Labels are bounded sets only: route patterns, operation
+// names, outcome classes and reasons, never ids, e-mails or tokens.
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { UpstreamCallHook } from '../upstream/types.js';
+
+/** Seconds; spans a Redis round trip (sub-ms) to the upstream timeout (5 s default). */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const metrics = {
+    registry,
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'Requests answered, by method, route pattern ("unmatched" for 404s) and status code',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time from receiving a request to finishing its response',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    shed: new Counter({
+      name: 'http_requests_shed_total',
+      help: 'Requests refused with 503 SERVICE_UNAVAILABLE because the process was under pressure, by signal',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    upstreamCalls: new Counter({
+      name: 'upstream_requests_total',
+      help: 'Calls to the SCAYLE Authentication API by operation and outcome (HTTP status class or transport failure)',
+      labelNames: ['operation', 'outcome'] as const,
+      registers,
+    }),
+    upstreamDuration: new Histogram({
+      name: 'upstream_request_duration_seconds',
+      help: 'Duration of calls to the SCAYLE Authentication API, retry included',
+      labelNames: ['operation', 'outcome'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    refreshesStarted: new Counter({
+      name: 'session_refreshes_started_total',
+      help: 'Upstream token refreshes this instance started',
+      registers,
+    }),
+    refreshesMerged: new Counter({
+      name: 'session_refreshes_merged_total',
+      help: 'Requests that needed a refresh and were served by one already running (here or on another instance)',
+      registers,
+    }),
+    refreshFailures: new Counter({
+      name: 'session_refresh_failures_total',
+      help: 'Refreshes that failed, by reason (rejected ends the session; upstream_* keep it)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    refreshLockWait: new Histogram({
+      name: 'session_refresh_lock_wait_seconds',
+      help: "Time spent waiting for another request's or instance's refresh lock",
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    storeErrors: new Counter({
+      name: 'session_store_errors_total',
+      help: 'Session store calls that failed because the store was unreachable, by store operation',
+      labelNames: ['operation'] as const,
+      registers,
+    }),
+    storeDuration: new Histogram({
+      name: 'session_store_operation_duration_seconds',
+      help: 'Duration of session store calls, by store operation',
+      labelNames: ['operation'] as const,
+      buckets: STORE_BUCKETS,
+      registers,
+    }),
+    sessionsCreated: new Counter({
+      name: 'sessions_created_total',
+      help: 'Sessions created by this instance, by client mode (cookie or token)',
+      labelNames: ['client_mode'] as const,
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'rate_limit_denials_total',
+      help: 'Requests refused with 429 by our own limiters, by route group and budget (ip or email)',
+      labelNames: ['group', 'budget'] as const,
+      registers,
+    }),
+  };
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The ScayleClient's onCall hook, feeding the upstream counter and histogram. */
+export function upstreamCallObserver(metrics: Metrics): UpstreamCallHook {
+  return (operation, outcome, seconds) => {
+    metrics.upstreamCalls.inc({ operation, outcome });
+    metrics.upstreamDuration.observe({ operation, outcome }, seconds);
+  };
+}

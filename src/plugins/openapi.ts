@@ -1,0 +1,97 @@
+// The OpenAPI document, generated from the routes' zod schemas: GET /docs/openapi.json serves it and
+// GET /docs an interactive reference. Registered before the routes, whose onRoute events it collects.
+// Error responses are documented once, as the Problem component with the full list of error codes.
+import { readFileSync } from 'node:fs';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
+import { problem } from '../routes/auth/schemas.js';
+import { NEVER_SHED } from './load-shedding.js';
+
+export const DOCS_PREFIX = '/docs';
+export const OPENAPI_PATH = `${DOCS_PREFIX}/openapi.json`;
+
+const PROBLEM_REF = { $ref: '#/components/schemas/Problem' };
+const CODES = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
+
+// Same depth from src/plugins and dist/plugins; the image ships package.json beside dist.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** The problem body with `code` narrowed to the catalogue, as a JSON Schema component. */
+function problemComponent(): Record<string, unknown> {
+  const documented = problem.extend({ code: z.enum(CODES).describe('Stable, machine-readable error code') });
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(documented, { target: 'draft-2020-12', io: 'output' });
+  return schema;
+}
+
+function describeErrors(): string {
+  const rows = CODES.map((code) => `| \`${code}\` | ${ERROR_CODES[code].status} | ${ERROR_CODES[code].title} |`);
+  return [
+    'Backend-for-frontend between a SCAYLE storefront (web and mobile) and SCAYLE\'s Authentication API.',
+    '',
+    'Web clients hold a session cookie; token-mode (mobile) clients send `x-client-key` when a session is created and',
+    '`Authorization: Token <session_token>` afterwards. Every response carries `x-request-id`.',
+    '',
+    '## Errors',
+    'Every error is `application/problem+json` (the `Problem` schema): `type`, `title`, `status`, a stable `code`,',
+    'optionally `detail` and `errors` (invalid field paths, never their values), and `request_id`.',
+    'Codes are only ever added, never renamed. `retry-after` comes with 429 RATE_LIMITED, 503 SERVICE_UNAVAILABLE',
+    '(the service is shedding load) and 503 SESSION_STORE_UNAVAILABLE.',
+    '',
+    '| code | status | title |',
+    '| --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
+function problemResponse(status: number | 'default'): Record<string, unknown> {
+  const description =
+    status === 'default'
+      ? 'Any other failure, e.g. 500 INTERNAL_ERROR, or 503 SERVICE_UNAVAILABLE while the service sheds load'
+      : `Problem (see the table of codes); ${status} is the status of ${CODES.filter((c) => ERROR_CODES[c].status === status).join(', ') || 'no catalogued code'}`;
+  return { description, content: { 'application/problem+json': { schema: PROBLEM_REF } } };
+}
+
+const TAGS: Record<string, string> = { auth: 'auth', health: 'ops', checkout: 'migration' };
+
+/** jsonSchemaTransform, then: problem responses as problem+json references, a default problem, a tag. */
+const transform: typeof jsonSchemaTransform = (input) => {
+  const result = jsonSchemaTransform(input);
+  const schema = result.schema as { hide?: boolean; response?: Record<string, unknown>; tags?: string[] } | undefined;
+  if (schema === undefined || schema.hide) return result;
+  const declared = (input.schema as { response?: Record<string, unknown> } | undefined)?.response ?? {};
+  const response = { ...schema.response };
+  for (const status of Object.keys(response)) {
+    if (declared[status] === problem) response[status] = problemResponse(Number(status));
+  }
+  response.default ??= problemResponse('default');
+  schema.response = response;
+  const tag = TAGS[input.url.split('/')[1] ?? ''];
+  if (schema.tags === undefined && tag !== undefined) schema.tags = [tag];
+  return result;
+};
+
+export const openapiPlugin = fp(
+  async (app: FastifyInstance) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: { title: 'scayle-auth-bff', version, description: describeErrors() },
+        tags: [
+          { name: 'auth', description: 'Sessions and the SCAYLE authentication flows' },
+          { name: 'ops', description: 'Liveness and readiness probes' },
+        ],
+        components: { schemas: { Problem: problemComponent() } },
+      },
+      transform,
+    });
+    // Interactive reference at /docs; it loads the document from /docs/json.
+    await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+    app.get(OPENAPI_PATH, { schema: { hide: true }, config: NEVER_SHED }, async () => app.swagger());
+  },
+  { name: 'openapi' },
+);

@@ -1,0 +1,161 @@
+// The demo storefront page in a real browser (Debian's Chromium through playwright-core): every flow
+// clicked through, and nothing secret within the page's reach: no readable session cookie, no refresh
+// token in any response it got or in web storage, and no console errors (CSP violations included).
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser, uniqueEmail } from '../helpers/http.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let stack: Stack;
+let context: BrowserContext;
+let userDataDir: string;
+beforeAll(async () => {
+  // A missing browser is a broken environment, not a reason to skip: .ci/run installs it.
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it (apt-get install -y chromium) to run the browser test`);
+  stack = await startStack();
+  // Short-lived access tokens, so "refresh" really goes to SCAYLE and rotates the refresh token.
+  stack.emulator.setOptions({ magicLinkUrl: `${stack.url}/demo/?magic_token={token}`, accessTokenTtlSeconds: 25 });
+  userDataDir = await mkdtemp(join(tmpdir(), 'bff-demo-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ARGS });
+}, 60_000);
+afterAll(async () => {
+  await context?.close();
+  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  await stack?.close();
+});
+
+interface Observed {
+  bodies: Array<Promise<string>>;
+  failures: string[];
+  consoleErrors: Array<{ text: string; url: string }>;
+}
+
+function observe(page: Page): Observed {
+  const observed: Observed = { bodies: [], failures: [], consoleErrors: [] };
+  page.on('response', (response) => {
+    if (response.status() >= 400) observed.failures.push(`${response.request().method()} ${new URL(response.url()).pathname} ${response.status()}`);
+    // Redirects have no body to read.
+    observed.bodies.push(response.body().then((b) => b.toString('utf8'), () => ''));
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error') observed.consoleErrors.push({ text: message.text(), url: message.location().url });
+  });
+  page.on('pageerror', (error) => observed.consoleErrors.push({ text: `uncaught: ${error.message}`, url: '' }));
+  return observed;
+}
+
+/** Runs one UI action and waits for the page to report it finished; fails with the page's error text. */
+async function act(page: Page, name: string, trigger: () => Promise<void>): Promise<void> {
+  // Strings, not functions: they run in the page, and this project compiles without the DOM library.
+  await page.evaluate('delete document.body.dataset.last');
+  await trigger();
+  await page.waitForSelector(`body[data-last^="${name}:"]`);
+  const last = await page.getAttribute('body', 'data-last');
+  expect(last, (await page.textContent('#error')) ?? '').toBe(`${name}:ok`);
+}
+
+async function expectNoReadableSecrets(page: Page): Promise<void> {
+  const seen = await page.evaluate<{ cookie: string; storage: string[] }>(
+    '({ cookie: document.cookie, storage: [...Object.values(localStorage), ...Object.values(sessionStorage)] })',
+  );
+  expect(seen.cookie).not.toContain(stack.config.session.cookieName);
+  expect(seen.storage).toEqual([]);
+}
+
+const stateOf = (page: Page) => page.getAttribute('#state', 'data-state');
+
+describe('demo storefront page', () => {
+  it('registers, refreshes, lists sessions, logs out, logs in as customer and guest and by magic link', async () => {
+    const page = await context.newPage();
+    const observed = observe(page);
+    const cookieName = stack.config.session.cookieName;
+
+    const opened = await page.goto(`${stack.url}/demo`);
+    expect(page.url()).toBe(`${stack.url}/demo/`);
+    expect(opened?.headers()['content-security-policy']).toMatch(/script-src 'self' 'sha256-/);
+    await page.waitForSelector('body[data-last="load:ok"]');
+    expect(await stateOf(page)).toBe('anonymous');
+
+    const email = uniqueEmail('demo');
+    await page.fill('#register-email', email);
+    await act(page, 'register', () => page.click('#register-form button[type=submit]'));
+    expect(await stateOf(page)).toBe('customer');
+    expect(await page.textContent('#token-expiry')).toMatch(/^\d{4}-\d\d-\d\dT.*\(in \d+ s\)$/);
+    expect(await page.textContent('#session-expiry')).toMatch(/^\d{4}-/);
+    const cookie = (await context.cookies()).find((c) => c.name === cookieName);
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    await expectNoReadableSecrets(page);
+
+    const refreshes = stack.emulator.state.calls('token.refresh');
+    await act(page, 'refresh', () => page.click('#refresh-button'));
+    expect(stack.emulator.state.calls('token.refresh')).toBe(refreshes + 1);
+
+    await act(page, 'sessions', () => page.click('#sessions-button'));
+    expect(await page.locator('#sessions li').allTextContents()).toEqual([expect.stringMatching(/^\(this browser\) started /)]);
+
+    await act(page, 'logout', () => page.click('#logout-button'));
+    expect(await stateOf(page)).toBe('anonymous');
+    expect((await context.cookies()).some((c) => c.name === cookieName)).toBe(false);
+
+    expect(await page.inputValue('#login-email')).toBe(email);
+    await act(page, 'login', () => page.click('#login-form button[type=submit]'));
+    expect(await stateOf(page)).toBe('customer');
+    await act(page, 'logout', () => page.click('#logout-button'));
+
+    await act(page, 'guest', () => page.click('#guest-form button[type=submit]'));
+    expect(await stateOf(page)).toBe('guest');
+    await expectNoReadableSecrets(page);
+
+    // The e-mailed link opens this page with ?magic_token=, which logs in and leaves the address bar.
+    expect(await page.inputValue('#magic-email')).toBe(email);
+    await act(page, 'magic-link', () => page.click('#magic-form button[type=submit]'));
+    await Promise.all([page.waitForURL(/magic_token=/), page.click('#magic-link')]);
+    await page.waitForSelector('body[data-last]');
+    expect(await page.getAttribute('body', 'data-last'), (await page.textContent('#error')) ?? '').toBe('magic-login:ok');
+    expect(page.url()).toBe(`${stack.url}/demo/`);
+    expect(await stateOf(page)).toBe('customer');
+    await act(page, 'session', () => page.click('#session-button'));
+    expect(await page.textContent('#state')).toContain('Customer');
+    await expectNoReadableSecrets(page);
+
+    // Nothing the page received carries a refresh token (the emulator knows every one it issued).
+    const refreshTokens = [...stack.emulator.state.refreshTokens.keys()];
+    expect(refreshTokens.length).toBeGreaterThan(3);
+    const bodies = await Promise.all(observed.bodies);
+    expect(bodies.length).toBeGreaterThan(10);
+    for (const token of refreshTokens) expect(bodies.filter((b) => b.includes(token))).toEqual([]);
+
+    // The one expected failure is the anonymous session check at first load, which Chromium logs.
+    expect(observed.failures).toEqual(['GET /auth/session 401']);
+    const unexpected = observed.consoleErrors.filter(
+      (e) => !(e.text.startsWith('Failed to load resource: the server responded with a status of 401') && e.url.endsWith('/auth/session')),
+    );
+    expect(unexpected).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
+
+describe('demo routes', () => {
+  it('serve the client as JavaScript in dev mode, and do not exist against a configured SCAYLE', async () => {
+    const script = await new Browser(stack.url).get('/demo/bff-client.js');
+    expect(script.status).toBe(200);
+    expect(script.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(script.text).toContain('export class BffClient');
+    expect(script.text).not.toMatch(/^\s*import\s/m);
+
+    const live = await startStack({ sharedEmulator: stack.emulator, env: { SCAYLE_AUTH_BASE_URL: stack.emulator.url } });
+    try {
+      expect(live.config.devMode).toBe(false);
+      for (const path of ['/demo', '/demo/', '/demo/bff-client.js']) expect((await new Browser(live.url).get(path)).status, path).toBe(404);
+    } finally {
+      await live.close();
+    }
+  });
+});

@@ -1,0 +1,171 @@
+// Encryption at rest, over HTTP with real Redis: while sessions are live (and refreshed, so side records
+// exist) no secret or e-mail address is readable in the store; every record is sealed and bound to its
+// own session id; and SESSION_ENCRYPTION_KEYS rotates: k1 → "k2,k1" keeps old sessions usable and seals
+// what it writes with k2, and an instance that no longer has k1 refuses old records with a 401, not a 500.
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSessionCrypto } from '../../src/sessions/session-crypto.js';
+import { Browser, uniqueEmail } from '../helpers/http.js';
+import { cleanupPrefix, createTestRedis, uniquePrefix } from '../helpers/redis.js';
+import { startStack, TEST_SECRETS, type Stack } from '../helpers/stack.js';
+
+const prefix = uniquePrefix('encryption');
+const k1 = randomBytes(32).toString('base64url');
+const k2 = randomBytes(32).toString('base64url');
+/** The key id a sealed value names for a secret: `v1.<kid>.<iv>.<ciphertext>`. */
+const kidOf = (secret: string) => createSessionCrypto([secret]).seal('x', 'y').split('.')[1]!;
+const SEALED = /^v1\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/;
+
+let old: Stack; // SESSION_ENCRYPTION_KEYS=k1
+let rotated: Stack; // k2,k1
+let newOnly: Stack; // k2
+
+beforeAll(async () => {
+  // 20 s access tokens: every POST /auth/token refreshes, so records are rewritten and side records exist.
+  old = await startStack({ prefix, env: { SESSION_ENCRYPTION_KEYS: k1 }, emulator: { accessTokenTtlSeconds: 20 } });
+  rotated = await startStack({ prefix, env: { SESSION_ENCRYPTION_KEYS: `${k2},${k1}` }, sharedEmulator: old.emulator });
+  newOnly = await startStack({ prefix, env: { SESSION_ENCRYPTION_KEYS: k2 }, sharedEmulator: old.emulator });
+});
+
+afterAll(async () => {
+  await newOnly?.close();
+  await rotated?.close();
+  await old?.close(); // owns the emulator
+  const redis = createTestRedis();
+  await cleanupPrefix(redis, prefix);
+  redis.disconnect();
+});
+
+const COOKIE = 'bff_session';
+/** The store keys a session by a hash of its cookie value: base64url(sha256(cookie)). */
+const sidOf = (cookie: string) => createHash('sha256').update(cookie).digest('base64url');
+/** A side record's field value is `<expiresAtMs>:<sealed>`. */
+const sealedPart = (field: string) => field.slice(field.indexOf(':') + 1);
+const recordKey = (cookie: string) => `${prefix}{s:${sidOf(cookie)}}:rec`;
+const sideKey = (cookie: string) => `${prefix}{s:${sidOf(cookie)}}:side`;
+
+async function withRedis<T>(run: (redis: ReturnType<typeof createTestRedis>) => Promise<T>): Promise<T> {
+  const redis = createTestRedis();
+  try {
+    return await run(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The sealed session record behind a cookie, as Redis holds it. */
+const sealedRecord = (cookie: string) => withRedis(async (redis) => (await redis.hget(recordKey(cookie), 'd')) ?? '');
+
+function browserWith(stack: Stack, cookie: string): Browser {
+  const browser = new Browser(stack.url);
+  browser.cookies.set(COOKIE, cookie);
+  return browser;
+}
+
+async function guestCookie(stack: Stack): Promise<string> {
+  const browser = new Browser(stack.url);
+  const res = await browser.post('/auth/login/guest', { gender: 'm', first_name: 'Key', last_name: 'Ring', email: uniqueEmail('enc') });
+  expect(res.status).toBe(200);
+  return browser.cookies.get(COOKIE)!;
+}
+
+describe('at rest', () => {
+  it('holds no token, password, cookie value or e-mail address in any key or value while sessions are live', async () => {
+    const password = 'at-rest password that must stay out of Redis';
+    const email = uniqueEmail('AtRest');
+    const browser = new Browser(rotated.url);
+    expect((await browser.post('/auth/register', { gender: 'f', first_name: 'At', last_name: 'Rest', email, password })).status).toBe(201);
+    const second = new Browser(rotated.url);
+    expect((await second.post('/auth/login', { email: email.toUpperCase(), password })).status).toBe(200);
+    expect((await second.post('/auth/login', { email, password: `${password}!` })).status).toBe(401);
+    // Two refreshes: the record is rewritten and a refresh side record is written.
+    expect((await second.post('/auth/token')).status).toBe(200);
+    expect((await second.post('/auth/token')).status).toBe(200);
+    const cookies = [browser.cookies.get(COOKIE)!, second.cookies.get(COOKIE)!];
+    expect((await second.get('/auth/session')).status).toBe(200);
+
+    const state = old.emulator.state;
+    const refreshTokens = [...state.refreshTokens.keys()];
+    const accessTokens = [...state.accessTokens.values()].map((r) => r.token);
+    const secrets = [password, email, email.toLowerCase(), TEST_SECRETS.clientSecret, k1, k2, ...cookies, ...refreshTokens, ...accessTokens];
+
+    const dump = await withRedis(async (redis) => {
+      const keys = await redis.keys(`${prefix}*`);
+      const lines: string[] = [];
+      for (const key of keys) {
+        lines.push(key);
+        const type = await redis.type(key);
+        if (type === 'hash') lines.push(JSON.stringify(await redis.hgetall(key)));
+        else if (type === 'string') lines.push((await redis.get(key)) ?? '');
+        else if (type === 'zset') lines.push(JSON.stringify(await redis.zrange(key, 0, -1, 'WITHSCORES')));
+        else lines.push(`unexpected type ${type}`);
+      }
+      return lines.join('\n');
+    });
+    expect(dump).toContain(':rec'); // the scan saw the live sessions
+    expect(dump).toContain(':side');
+    for (const secret of secrets) expect(dump).not.toContain(secret);
+    // Nor a recognisable piece of one: no JWT header (base64url of `{"alg":` / `{"typ":`), no session JSON.
+    expect(dump).not.toMatch(/eyJhbGciOi|eyJ0eXAiOi/);
+    expect(dump).not.toMatch(/accessToken|refreshToken/);
+
+    // Each record and side record is sealed with the current key.
+    for (const cookie of cookies) {
+      const record = await sealedRecord(cookie);
+      expect(record).toMatch(SEALED);
+      expect(record.split('.')[1]).toBe(kidOf(k2));
+    }
+    const sides = await withRedis((redis) => redis.hgetall(sideKey(cookies[1]!)));
+    const sideValues = Object.values(sides);
+    expect(sideValues.length).toBeGreaterThan(0);
+    for (const value of sideValues) expect(sealedPart(value)).toMatch(SEALED);
+  });
+
+  it("binds a record to its own session: another session's record copied over it is refused with a 401", async () => {
+    const victim = await guestCookie(rotated);
+    const attacker = await guestCookie(rotated);
+    await withRedis(async (redis) => {
+      await redis.hset(recordKey(attacker), 'd', await sealedRecord(victim));
+    });
+    const res = await browserWith(rotated, attacker).get('/auth/session');
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('SESSION_MISSING');
+    expect((await browserWith(rotated, victim).get('/auth/session')).status).toBe(200);
+  });
+});
+
+describe('key rotation', () => {
+  it('keeps k1 sessions usable under "k2,k1", re-seals what it writes with k2, and a k2-only instance refuses k1 records', async () => {
+    const cookie = await guestCookie(old);
+    const untouched = await guestCookie(old);
+    expect((await sealedRecord(cookie)).split('.')[1]).toBe(kidOf(k1));
+
+    // The rotated instance reads the k1 record...
+    const onRotated = browserWith(rotated, cookie);
+    const info = await onRotated.get('/auth/session');
+    expect(info.status).toBe(200);
+    // ...and a write (a refresh) seals it with k2, side record included.
+    const refreshed = await onRotated.post('/auth/token');
+    expect(refreshed.status).toBe(200);
+    expect((await sealedRecord(cookie)).split('.')[1]).toBe(kidOf(k2));
+    const sides = Object.values(await withRedis((redis) => redis.hgetall(sideKey(cookie))));
+    expect(sides.length).toBeGreaterThan(0);
+    for (const value of sides) expect(sealedPart(value).split('.')[1]).toBe(kidOf(k2));
+
+    // Once k1 is dropped: the re-sealed session still works...
+    const onNew = browserWith(newOnly, cookie);
+    expect((await onNew.get('/auth/session')).status).toBe(200);
+    expect((await onNew.post('/auth/token')).status).toBe(200);
+    // ...and one that was never rewritten is refused as missing (401, cookie cleared), not a 500.
+    const lost = browserWith(newOnly, untouched);
+    const refused = await lost.get('/auth/session');
+    expect(refused.status).toBe(401);
+    expect(refused.body.code).toBe('SESSION_MISSING');
+    expect(lost.cookies.has(COOKIE)).toBe(false);
+    const refusedToken = await browserWith(newOnly, untouched).post('/auth/token');
+    expect(refusedToken.status).toBe(401);
+    expect(newOnly.logs.join('')).toContain('could not be decrypted');
+    // The unreadable record was left alone: an instance that still has k1 serves it.
+    expect((await browserWith(rotated, untouched).get('/auth/session')).status).toBe(200);
+  });
+});
