@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { Redis } from 'ioredis';
 import { runLoad, type Sample } from './lib/load.js';
+import { visiblePid } from './lib/proc.js';
 import { cleanupPrefix, measureSessionBytes, type SessionBytes } from './lib/redis-usage.js';
 import { runScaling, type ScalingRow } from './lib/scaling.js';
 import { runShipped } from './lib/shedding.js';
@@ -66,7 +67,8 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
   const loadBefore = loadavg()[0]!;
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   const encryptionKey = randomBytes(32).toString('base64url');
-  const load = { durationS: config.durationS, connections: config.connections };
+  const redisPid = Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
+  const load = { durationS: config.durationS, connections: config.connections, redisPid: visiblePid(redisPid) ? redisPid : undefined };
   let world: World | undefined;
   try {
     log(`starting targets (Redis prefix ${config.prefix})`);

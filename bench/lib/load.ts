@@ -17,6 +17,8 @@ export interface RequestSpec {
 export interface LoadOptions {
   durationS: number;
   connections: number;
+  /** redis-server's pid when it runs on this machine: its CPU per request is reported too. */
+  redisPid?: number | undefined;
 }
 
 export interface Sample {
@@ -28,6 +30,8 @@ export interface Sample {
   /** Non-2xx responses, connection errors and timeouts. */
   failures: number;
   cpuUsPerReq: number;
+  /** CPU of redis-server per answered request, when its pid is known. */
+  redisCpuUsPerReq: number | undefined;
   rssMb: number;
   /** Responses by status code. */
   statuses: Record<string, number>;
@@ -37,6 +41,7 @@ export async function runLoad(target: Target, spec: RequestSpec, options: LoadOp
   const headers = spec.headers ?? {};
   let next = 0;
   const cpuBefore = cpuMicros(target.pid);
+  const redisBefore = options.redisPid === undefined ? 0 : cpuMicros(options.redisPid);
   const statuses: Record<string, number> = {};
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon({
@@ -64,6 +69,7 @@ export async function runLoad(target: Target, spec: RequestSpec, options: LoadOp
     });
   });
   const cpu = cpuMicros(target.pid) - cpuBefore;
+  const redisCpu = options.redisPid === undefined ? undefined : cpuMicros(options.redisPid) - redisBefore;
   const responses = result['2xx'] + result.non2xx;
   return {
     rps: result['2xx'] / result.duration,
@@ -72,6 +78,7 @@ export async function runLoad(target: Target, spec: RequestSpec, options: LoadOp
     responses,
     failures: result.non2xx + result.errors + result.timeouts,
     cpuUsPerReq: responses > 0 ? cpu / responses : 0,
+    redisCpuUsPerReq: redisCpu === undefined || responses === 0 ? undefined : redisCpu / responses,
     rssMb: rssBytes(target.pid) / 2 ** 20,
     statuses,
   };

@@ -99,6 +99,16 @@ export function cpuMicros(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clkTck();
 }
 
+/** Whether /proc shows this pid (a Redis in another container or VM does not). */
+export function visiblePid(pid: number): boolean {
+  try {
+    cpuMicros(pid);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Resident set size (VmRSS) in bytes. */
 export function rssBytes(pid: number): number {
   const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -14,6 +14,7 @@ export interface Summary {
   p50: number;
   p99: number;
   cpuUsPerReq: number;
+  redisCpuUsPerReq: number | undefined;
   rssMb: number;
   failures: number;
   statuses: Record<string, number>;
@@ -44,6 +45,7 @@ export function summarise(id: string, system: System, route: Route, samples: Sam
     p50: median(samples.map((s) => s.p50)),
     p99: median(samples.map((s) => s.p99)),
     cpuUsPerReq: median(samples.map((s) => s.cpuUsPerReq)),
+    redisCpuUsPerReq: samples.every((s) => s.redisCpuUsPerReq !== undefined) ? median(samples.map((s) => s.redisCpuUsPerReq!)) : undefined,
     rssMb: Math.max(...samples.map((s) => s.rssMb)),
     failures: samples.reduce((n, s) => n + s.failures, 0),
     statuses,

@@ -8,6 +8,18 @@ import { createRedisStore } from '../../src/sessions/redis-store.js';
 import { StoreUnavailableError } from '../../src/sessions/store.js';
 import { cleanupPrefix, redisUrl, uniquePrefix } from '../helpers/redis.js';
 
+/** Every key matching `pattern`: SCAN to the end, since other runs may share this Redis. */
+async function keysMatching(redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, page] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    keys.push(...page);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys.sort();
+}
+
 describe('redis store layout', () => {
   const prefix = uniquePrefix('layout');
   let redis: Redis;
@@ -20,7 +32,7 @@ describe('redis store layout', () => {
 
   afterAll(async () => {
     await cleanupPrefix(redis, prefix);
-    expect(await redis.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 1000)).toEqual(['0', []]);
+    expect(await keysMatching(redis, `${prefix}*`)).toEqual([]);
     await closeRedis(redis);
   });
 
@@ -42,7 +54,7 @@ describe('redis store layout', () => {
     expect(await redis.pttl(`${base}:side`)).toBeGreaterThan(9000);
 
     await s.destroy(sid, 2000);
-    const keys = (await redis.scan('0', 'MATCH', `${base}*`, 'COUNT', 1000))[1].sort();
+    const keys = await keysMatching(redis, `${base}*`);
     expect(keys).toEqual([`${base}:lock`, `${base}:tomb`]);
     expect(await redis.pttl(`${base}:tomb`)).toBeGreaterThan(1000);
   });
