@@ -35,11 +35,13 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
     genReqId: requestIdFrom,
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
-    // Short keep-alive so close() is quick and a load balancer's idle timeout (usually 60 s) stays longer.
-    keepAliveTimeout: 5_000,
+    // Longer than a load balancer's idle timeout (60 s on most), so the balancer, not us, closes idle
+    // connections; otherwise it may reuse one we are closing and answer 502. close() ends idle ones.
+    keepAliveTimeout: 65_000,
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
   });
+  acceptEmptyJsonBodies(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -65,4 +67,22 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
 
   await app.ready();
   return app;
+}
+
+/**
+ * `fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' } })` with no body is what
+ * many clients send to bodiless routes (token, logout); Fastify would answer 400. An empty JSON body reads
+ * as no body; anything else goes through Fastify's own parser (prototype-poisoning protection included).
+ */
+function acceptEmptyJsonBodies(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
 }

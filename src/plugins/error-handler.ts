@@ -71,6 +71,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
   if (error.clearSession) clearSessionCookie(reply, cookie);
   return reply
     .code(error.status)
+    .header('x-request-id', request.id)
     .headers(error.headers)
     .header('content-type', 'application/problem+json; charset=utf-8')
     .header('cache-control', 'no-store')

@@ -113,3 +113,15 @@ describe('CSRF', () => {
     expect(evil.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
+
+describe('bodiless POSTs', () => {
+  it('accept an empty body sent with content-type: application/json, and reject JSON with __proto__', async () => {
+    const browser = new Browser(stack.url);
+    await browser.post('/auth/register', register());
+    const token = await browser.call('POST', '/auth/token', { rawBody: '', headers: { 'content-type': 'application/json' } });
+    expect(token.status).toBe(200);
+    const poisoned = await new Browser(stack.url).call('POST', '/auth/login', { rawBody: '{"__proto__": {"admin": true}, "email": "a@b.c", "password": "x"}' });
+    expect(poisoned.status).toBe(400);
+    expect(poisoned.headers['x-request-id']).toBeDefined();
+  });
+});
