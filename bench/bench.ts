@@ -25,7 +25,7 @@ export interface BenchConfig {
   scalingRounds: number;
   storm: { sessions: number; requestsPerSession: number };
   logLevel: string;
-  /** Load shedding by event-loop utilisation as shipped; off by default (see targets/shedding-off.ts). */
+  /** Load shedding by event-loop utilisation as shipped; off by default (MAX_EVENT_LOOP_UTILIZATION=0). */
   shedding: boolean;
   redisUrl: string;
   /** Every Redis key of the run starts with it; deleted by prefix at the end. */
@@ -67,10 +67,10 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
   const loadBefore = loadavg()[0]!;
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   const encryptionKey = randomBytes(32).toString('base64url');
-  const redisPid = Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
-  const load = { durationS: config.durationS, connections: config.connections, redisPid: visiblePid(redisPid) ? redisPid : undefined };
   let world: World | undefined;
   try {
+    const redisPid = Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
+    const load = { durationS: config.durationS, connections: config.connections, redisPid: visiblePid(redisPid) ? redisPid : undefined };
     log(`starting targets (Redis prefix ${config.prefix})`);
     const worldOptions = { redisUrl: config.redisUrl, prefix: config.prefix, encryptionKey, logLevel: config.logLevel, shedding: config.shedding, sessions: config.connections };
     world = await startWorld(worldOptions);

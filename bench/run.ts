@@ -1,7 +1,7 @@
 // `npm run bench` (full, writes bench/RESULTS.md), `npm run bench -- --quick` (under a minute, writes
 // bench/results/quick.md) and `npm run bench -- --profile [route…]` (CPU profiles of the service, one
 // route each, to bench/results/profile.md). `--out=<file>` and `--log-level=<level>` override defaults;
-// `--with-shedding` keeps the service's load shedding by event-loop utilisation on, as shipped; `--render`
+// `--with-shedding` keeps the service's load shedding by event-loop utilisation at its default; `--render`
 // rewrites the markdown from the raw results of the last run (bench/results/full.json or quick.json).
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,9 +9,10 @@ import { dirname, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { FULL, QUICK, runBench, type BenchReport } from './bench.js';
 import { renderProfiles, runProfiles } from './lib/profile.js';
-import { ROOT } from './lib/proc.js';
+import { killAllTargets, ROOT } from './lib/proc.js';
 import { cleanupPrefix } from './lib/redis-usage.js';
 import { renderReport } from './lib/report.js';
+import { checkTargets } from './lib/stats.js';
 import type { Route } from './lib/scenarios.js';
 
 const args = process.argv.slice(2);
@@ -24,6 +25,21 @@ const logLevel = flag('log-level') ?? 'info';
 const shedding = args.includes('--with-shedding');
 const t0 = Date.now();
 const log = (line: string): void => void process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
+
+// Ctrl-C: stop the targets, delete the keys written so far, exit. A second SIGINT (tsx relays the
+// terminal's, which also reaches this process) must not kill the clean-up halfway.
+let interrupted = false;
+process.on('SIGINT', () => {
+  if (interrupted) return;
+  interrupted = true;
+  log('interrupted: deleting the keys of this run');
+  // Targets first, so no request still in flight writes a key after the clean-up has passed it.
+  killAllTargets();
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  void cleanupPrefix(redis, prefix)
+    .finally(() => redis.disconnect())
+    .finally(() => process.exit(130));
+});
 
 function analysis(): string | undefined {
   const file = resolve(ROOT, 'bench/analysis.md');
@@ -59,7 +75,7 @@ if (profile) {
   // Re-renders a report from the raw results of an earlier run, e.g. after editing analysis.md.
   const mode = quick ? 'quick' : 'full';
   const raw = JSON.parse(readFileSync(resolve(ROOT, `bench/results/${mode}.json`), 'utf8')) as BenchReport;
-  const report = { ...raw, startedAt: new Date(raw.startedAt), finishedAt: new Date(raw.finishedAt) };
+  const report = { ...raw, startedAt: new Date(raw.startedAt), finishedAt: new Date(raw.finishedAt), checks: checkTargets(raw) };
   write(resolve(ROOT, flag('out') ?? (quick ? 'bench/results/quick.md' : 'bench/RESULTS.md')), renderReport(report, analysis()));
 } else {
   const report = await runBench({ ...(quick ? QUICK : FULL), scalingSizes: [...(quick ? QUICK : FULL).scalingSizes], redisUrl, prefix, logLevel, shedding, log });

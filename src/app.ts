@@ -1,13 +1,14 @@
 // buildApp: the whole service as a ready Fastify instance, from a parsed Config and optional overrides.
 // No process.env, no listen, no signal handlers here: server.ts does those, tests call this directly.
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { requestIdFrom } from './http/request-id.js';
 import { createLogger } from './logger.js';
 import { demoRoutes } from './demo/demo-routes.js';
+import { accessLogPlugin } from './plugins/access-log.js';
 import { dependenciesPlugin, type DependencyOverrides } from './plugins/dependencies.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { loadSheddingPlugin } from './plugins/load-shedding.js';
@@ -33,6 +34,8 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   const app = Fastify({
     loggerInstance: createLogger(config.logLevel, overrides.logDestination),
     genReqId: requestIdFrom,
+    // accessLogPlugin writes one line per request instead of Fastify's "incoming" + "completed" pair.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     // Longer than a load balancer's idle timeout (60 s on most), so the balancer, not us, closes idle
@@ -42,11 +45,13 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
     return503OnClosing: true,
   });
   acceptEmptyJsonBodies(app);
+  closeConnectionsWhenClosing(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   // Infrastructure, then security, then routes: each step may rely on the ones before it.
   await app.register(errorHandlerPlugin, { cookie: config.session });
+  await app.register(accessLogPlugin);
   await app.register(metricsPlugin);
   await app.register(dependenciesPlugin, { config, overrides });
   await app.register(cookie);
@@ -83,6 +88,20 @@ function acceptEmptyJsonBodies(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
+  });
+}
+
+/**
+ * Once close() has begun, answers carry `connection: close`: a request in flight at SIGTERM finishes, and
+ * its keep-alive connection (65 s idle, see above) then ends instead of holding the shutdown open.
+ */
+function closeConnectionsWhenClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
 }

@@ -70,8 +70,8 @@ const schema = z.object({
     .number()
     .min(0)
     .max(1)
-    .default(0.98)
-    .describe('Shed requests (503) while the event loop was busier than this share of the last second; 0 disables the check'),
+    .default(0)
+    .describe('Shed requests (503) while the event loop was busier than this share of the last second; 0 (default) disables the check'),
 });
 
 type Env = z.infer<typeof schema>;

@@ -24,9 +24,12 @@ export interface StartOptions {
 
 // A parent that dies (crash, Ctrl-C) must not leave targets holding ports and Redis connections.
 const running = new Set<ChildProcess>();
-process.once('exit', () => {
+process.once('exit', () => killAllTargets());
+
+/** SIGKILLs every target still running (on exit or interrupt, before the run's keys are deleted). */
+export function killAllTargets(): void {
   for (const child of running) child.kill('SIGKILL');
-});
+}
 
 /** Starts `bench/targets/<script>` and resolves once it has announced its URL. */
 export function startTarget(name: string, script: string, start: StartOptions = {}): Promise<Target> {

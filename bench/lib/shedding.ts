@@ -1,6 +1,6 @@
 // Load shedding as shipped: GET /auth/session at saturation against a service whose shedding by
 // event-loop utilisation is on, to show what a closed-loop overload does to it. The main rounds run with
-// it off (targets/shedding-off.ts) so that they measure the cost of a request, not of a 503.
+// it off (MAX_EVENT_LOOP_UTILIZATION=0) so that they measure the cost of a request, not of a 503.
 import { loginVia } from './actors.js';
 import { inBatches } from './http.js';
 import { runLoad, type LoadOptions, type Sample } from './load.js';

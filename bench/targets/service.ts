@@ -2,8 +2,6 @@
 // (loadConfig → buildApp → listen), with its upstream (an emulator in another process) and Redis given
 // by the parent. Logs are produced at the configured level and written to /dev/null, so their cost counts
 // but no pipe to the parent can fill up.
-// First, so it runs before @fastify/under-pressure is loaded.
-import './shedding-off.js';
 import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
