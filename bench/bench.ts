@@ -8,7 +8,7 @@ import { runLoad, type Sample } from './lib/load.js';
 import { visiblePid } from './lib/proc.js';
 import { cleanupPrefix, measureSessionBytes, type SessionBytes } from './lib/redis-usage.js';
 import { runScaling, type ScalingRow } from './lib/scaling.js';
-import { runShipped } from './lib/shedding.js';
+import { runWithShedding } from './lib/shedding.js';
 import { buildScenarios } from './lib/scenarios.js';
 import { checkTargets, summarise, type Summary, type TargetCheck } from './lib/stats.js';
 import { runStorm, type StormResult } from './lib/storm.js';
@@ -25,7 +25,7 @@ export interface BenchConfig {
   scalingRounds: number;
   storm: { sessions: number; requestsPerSession: number };
   logLevel: string;
-  /** Load shedding by event-loop utilisation as shipped; off by default (MAX_EVENT_LOOP_UTILIZATION=0). */
+  /** Run the rounds with load shedding by event-loop utilisation on (0.98); normally off. */
   shedding: boolean;
   redisUrl: string;
   /** Every Redis key of the run starts with it; deleted by prefix at the end. */
@@ -56,8 +56,8 @@ export interface BenchReport {
   bytes: SessionBytes;
   scaling: ScalingRow[];
   storm: StormResult;
-  /** GET /auth/session at saturation with shedding as shipped; only when the rounds ran with it off. */
-  shipped: Sample | undefined;
+  /** GET /auth/session at saturation with utilisation shedding on; only when the rounds ran with it off. */
+  shedding: Sample | undefined;
   checks: TargetCheck[];
 }
 
@@ -93,10 +93,10 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
     const bytes = await measureSessionBytes(redis, world);
     log(`Redis per session: service ${Math.round(bytes.servicePerSession)} B, naive ${Math.round(bytes.naivePerSession)} B`);
 
-    let shipped: Sample | undefined;
+    let shedding: Sample | undefined;
     if (!config.shedding) {
-      shipped = await runShipped({ ...worldOptions, ...load }, world.emulatorA, world.emails.a);
-      log(`shedding as shipped: ${JSON.stringify(shipped.statuses)}`);
+      shedding = await runWithShedding({ ...worldOptions, ...load }, world.emulatorA, world.emails.a);
+      log(`with utilisation shedding: ${JSON.stringify(shedding.statuses)}`);
     }
 
     log('refresh storm');
@@ -127,7 +127,7 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
     };
     const { log: _log, ...recorded } = config;
     const checks = checkTargets({ summaries, bytes, scaling, storm });
-    return { config: recorded, startedAt, finishedAt: new Date(), machine, summaries, samples, bytes, scaling, storm, shipped, checks };
+    return { config: recorded, startedAt, finishedAt: new Date(), machine, summaries, samples, bytes, scaling, storm, shedding, checks };
   } finally {
     await world?.close();
     const deleted = await cleanupPrefix(redis, config.prefix);

@@ -1,7 +1,7 @@
 // `npm run bench` (full, writes bench/RESULTS.md), `npm run bench -- --quick` (under a minute, writes
 // bench/results/quick.md) and `npm run bench -- --profile [route…]` (CPU profiles of the service, one
 // route each, to bench/results/profile.md). `--out=<file>` and `--log-level=<level>` override defaults;
-// `--with-shedding` keeps the service's load shedding by event-loop utilisation at its default; `--render`
+// `--with-shedding` runs the rounds with load shedding by event-loop utilisation on (0.98); `--render`
 // rewrites the markdown from the raw results of the last run (bench/results/full.json or quick.json).
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

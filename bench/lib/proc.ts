@@ -1,8 +1,11 @@
 // Bench target processes: spawned with `node --import tsx`, so the child's pid is the process under test
 // and /proc/<pid>/stat holds its CPU alone (all its threads, libuv's pool included), never the parent's.
+// A target's stdout goes to /dev/null, so the service logs exactly as in production (its own default
+// destination) without a pipe for this process to drain; the URL is announced on fd 3 instead.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -36,12 +39,13 @@ export function startTarget(name: string, script: string, start: StartOptions = 
   const child = spawn(process.execPath, [...(start.nodeArgs ?? []), '--import', 'tsx', resolve(ROOT, 'bench/targets', script)], {
     cwd: ROOT,
     env: { ...process.env, ...start.env, BENCH_TARGET_OPTIONS: JSON.stringify(start.options ?? {}) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
   });
+  const announcements = child.stdio[3] as Readable;
   running.add(child);
   child.once('exit', () => running.delete(child));
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
+  (child.stdio[2] as Readable).on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -56,7 +60,7 @@ export function startTarget(name: string, script: string, start: StartOptions = 
       reject(new Error(`${error.message}\n${stderr}`));
     };
     child.once('exit', (code) => fail(new Error(`${name} exited (code ${code}) before announcing its URL`)));
-    child.stdout.on('data', (chunk: Buffer) => {
+    announcements.on('data', (chunk: Buffer) => {
       if (started) return;
       buffered += chunk.toString();
       const line = buffered.split('\n').find((l) => l.startsWith('{"url"'));

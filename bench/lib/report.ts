@@ -54,7 +54,7 @@ export function renderReport(r: BenchReport, analysis: string | undefined): stri
     '# Benchmark results',
     `Written by \`npm run bench${c.mode === 'quick' ? ' -- --quick' : ''}\` on ${r.startedAt.toISOString()} (took ${minutes.toFixed(1)} min). ` +
       `Mode **${c.mode}**: ${c.rounds} interleaved round(s) × ${c.durationS} s per scenario, ${c.connections} connections, autocannon in the parent process, ` +
-      `every system under test in its own process; service log level \`${c.logLevel}\` (to /dev/null).`,
+      `every system under test in its own process; service log level \`${c.logLevel}\`, its stdout to /dev/null.`,
     '## Machine',
     `- CPU: ${m.cpu}, ${m.cores} cores; memory ${m.memoryGb} GB; ${m.os}; Node ${m.node}\n` +
       `- Load average (1 min): ${m.loadBefore.toFixed(2)} before, ${m.loadAfter.toFixed(2)} after. The machine is shared: the noise column shows (max − min) / median across rounds.`,
@@ -102,7 +102,7 @@ export function renderReport(r: BenchReport, analysis: string | undefined): stri
       ['requests', 'answered 200', 'upstream refresh calls', 'sessions', 'most distinct tokens for one session', 'wall time'],
       [[n(r.storm.sessions * r.storm.requestsPerSession), n(r.storm.ok), n(r.storm.refreshCalls), n(r.storm.sessions), n(r.storm.maxTokensPerSession), `${n(r.storm.durationMs)} ms`]],
     ),
-    shippedSection(r),
+    sheddingSection(r),
     METHOD,
     analysis === undefined ? '' : `## What remains\n\n${analysis.trim()}`,
   ];
@@ -125,19 +125,19 @@ function loggingSection(summaries: Summary[]): string {
   ].join('\n\n');
 }
 
-function shippedSection(r: BenchReport): string {
-  const s = r.shipped;
+function sheddingSection(r: BenchReport): string {
+  const s = r.shedding;
   if (!s) return '';
   const off = r.summaries.find((x) => x.system === 'service' && x.route === 'session');
   return [
-    '## Load shedding as shipped',
-    'The rounds above run the service with shedding by event-loop utilisation off (`MAX_EVENT_LOOP_UTILIZATION=0`): a closed-loop benchmark saturates the loop by design. ' +
-      'The same GET /auth/session load against a service with the default threshold (0.98), one run:',
+    '## Load shedding by event-loop utilisation',
+    'The rounds above run the service with shedding by utilisation off (`MAX_EVENT_LOOP_UTILIZATION=0`): a closed-loop benchmark saturates the event loop by design. ' +
+      'The same GET /auth/session load against a service with it on at 0.98, one run:',
     table(
       ['shedding', '2xx req/s', 'answers by status', 'CPU µs per answer'],
       [
         ['off (rounds above, median)', off ? n(off.rps.median) : '–', off ? JSON.stringify(off.statuses) : '–', off ? n(off.cpuUsPerReq, 1) : '–'],
-        ['as shipped', n(s.rps), JSON.stringify(s.statuses), n(s.cpuUsPerReq, 1)],
+        ['on, at 0.98', n(s.rps), JSON.stringify(s.statuses), n(s.cpuUsPerReq, 1)],
       ],
     ),
   ].join('\n\n');

@@ -1,5 +1,7 @@
 // What every bench target process shares: options from one JSON env variable, its URL announced as one
-// JSON line on stdout, and a clean exit on SIGTERM (so `--cpu-prof` gets to write its profile).
+// JSON line on fd 3 (stdout when run by hand), and a clean exit on SIGTERM (so `--cpu-prof` gets to
+// write its profile).
+import { writeSync } from 'node:fs';
 
 /** The target's options, passed by the parent as JSON in BENCH_TARGET_OPTIONS. */
 export function targetOptions<T>(): T {
@@ -8,9 +10,14 @@ export function targetOptions<T>(): T {
   return JSON.parse(raw) as T;
 }
 
-/** Tells the parent where the target listens; the parent waits for this line. */
+/** Tells the parent where the target listens (on fd 3, which the parent opens); the parent waits for it. */
 export function announce(url: string): void {
-  process.stdout.write(`${JSON.stringify({ url, pid: process.pid })}\n`);
+  const line = `${JSON.stringify({ url, pid: process.pid })}\n`;
+  try {
+    writeSync(3, line);
+  } catch {
+    process.stdout.write(line);
+  }
 }
 
 /** Closes the target on SIGTERM/SIGINT and exits; exits with 1 if closing fails or hangs. */

@@ -17,15 +17,19 @@ export function timeArg(ms: number, what: string): number {
   return Math.ceil(ms);
 }
 
+/** Versions start at 1; the Redis adapter stores them as an unsigned 64-bit prefix. */
 export function versionArg(version: number): number {
-  if (!Number.isSafeInteger(version)) throw new RangeError('expectedVersion must be an integer');
+  if (!Number.isSafeInteger(version) || version < 0) throw new RangeError('expectedVersion must be a non-negative integer');
   return version;
 }
 
-/** The store holds strings only: a non-string would be silently coerced by Redis, so refuse it in both. */
-export function textArg(value: string, what: string): string {
-  if (typeof value !== 'string') throw new TypeError(`${what} must be a string`);
-  return value;
+/**
+ * The store holds bytes only: a string or number would be silently coerced by Redis, so refuse it in
+ * both adapters. Returns a Buffer over the same memory (no copy).
+ */
+export function bytesArg(value: Uint8Array, what: string): Buffer {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${what} must be a Buffer or Uint8Array`);
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
 export function nameArg(value: string, what: string): string {

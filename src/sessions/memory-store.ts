@@ -1,7 +1,7 @@
 // Bounded, expiring in-process SessionStore for development and single-instance use, with the same
 // semantics as the Redis adapter (the contract suite runs against both).
 import { LRUCache } from 'lru-cache';
-import { nameArg, textArg, timeArg, ttlArg, versionArg } from './args.js';
+import { bytesArg, nameArg, timeArg, ttlArg, versionArg } from './args.js';
 import { createKeyBuilder } from './keys.js';
 import type { CasResult, SessionStore, StoredValue } from './store.js';
 import { StoreUnavailableError } from './store.js';
@@ -16,15 +16,19 @@ export interface MemoryStoreOptions {
 }
 
 // Entries mirror the Redis layout key for key. Expiry is ours (not lru-cache's TTL) so it follows the
-// injected clock exactly and, like Redis, an entry is gone once now > expiresAt.
+// injected clock exactly and, like Redis, an entry is gone once now > expiresAt. Values are copied on the
+// way in and out (`copy`), as a round trip through Redis would: a caller that changes or reuses a buffer
+// must not change what is stored, here any more than there.
 type Entry = { expiresAt: number } & (
-  | { kind: 'record'; version: number; value: string }
+  | { kind: 'record'; version: number; value: Buffer }
   | { kind: 'tombstone' }
   | { kind: 'lock'; owner: string }
-  | { kind: 'sides'; records: Map<string, { value: string; expiresAt: number }> }
+  | { kind: 'sides'; records: Map<string, { value: Buffer; expiresAt: number }> }
   | { kind: 'index'; members: Map<string, number> }
 );
 type EntryOf<K extends Entry['kind']> = Extract<Entry, { kind: K }>;
+
+const copy = (bytes: Uint8Array): Buffer => Buffer.from(bytes);
 
 export function createMemoryStore({
   maxEntries = 100_000,
@@ -76,22 +80,22 @@ export function createMemoryStore({
   return {
     create: lift((sid, value, ttlMs) => {
       const record = keys.record(sid);
-      const text = textArg(value, 'value');
+      const bytes = copy(bytesArg(value, 'value'));
       const ttl = ttlArg(ttlMs);
       if (read(record, 'record') || read(keys.tombstone(sid), 'tombstone')) return false;
-      cache.set(record, { kind: 'record', version: 1, value: text, expiresAt: now() + ttl });
+      cache.set(record, { kind: 'record', version: 1, value: bytes, expiresAt: now() + ttl });
       return true;
     }),
 
     get: lift((sid): StoredValue | null => {
       const entry = read(keys.record(sid), 'record');
-      return entry ? { value: entry.value, version: entry.version } : null;
+      return entry ? { value: copy(entry.value), version: entry.version } : null;
     }),
 
     compareAndSet: lift((sid, expectedVersion, value, ttlMs): CasResult => {
       const key = keys.record(sid);
       const expected = versionArg(expectedVersion);
-      const next = textArg(value, 'value');
+      const next = copy(bytesArg(value, 'value'));
       const ttl = ttlArg(ttlMs);
       const entry = read(key, 'record');
       if (!entry) return 'missing';
@@ -140,22 +144,22 @@ export function createMemoryStore({
     putSide: lift((sid, name, value, ttlMs) => {
       const key = keys.sides(sid);
       const field = nameArg(name, 'name');
-      const text = textArg(value, 'value');
+      const bytes = copy(bytesArg(value, 'value'));
       const ttl = ttlArg(ttlMs);
       // After destroy a late writer must not bring side records back (same as the Redis script).
       if (read(keys.tombstone(sid), 'tombstone')) return;
       const current = read(key, 'sides');
-      const records = current?.records ?? new Map<string, { value: string; expiresAt: number }>();
+      const records = current?.records ?? new Map<string, { value: Buffer; expiresAt: number }>();
       const at = now();
       for (const [n, r] of records) if (r.expiresAt <= at) records.delete(n);
-      records.set(field, { value: text, expiresAt: at + ttl });
+      records.set(field, { value: bytes, expiresAt: at + ttl });
       const expiresAt = Math.max(at + ttl, current?.expiresAt ?? 0);
       cache.set(key, { kind: 'sides', records, expiresAt });
     }),
 
     getSide: lift((sid, name) => {
       const record = read(keys.sides(sid), 'sides')?.records.get(nameArg(name, 'name'));
-      return record && record.expiresAt > now() ? record.value : null;
+      return record && record.expiresAt > now() ? copy(record.value) : null;
     }),
 
     indexAdd: lift((customerKey, sid, expiresAtMs) => {

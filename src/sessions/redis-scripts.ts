@@ -10,22 +10,29 @@ local function now_ms()
 end
 `;
 
-/** KEYS: rec, tomb. ARGV: data, ttlMs. Returns 1 if created, 0 if a record or tombstone exists. */
+/**
+ * The record is one binary string: the version as 8 bytes big-endian, then the sealed data (see
+ * redis-store.ts). Lua strings are binary-safe, so the scripts compare the prefix byte for byte.
+ *
+ * KEYS: rec, tomb. ARGV: record (version 1 + data), ttlMs. Returns 1 if created, 0 if a record or
+ * tombstone exists.
+ */
 export const createScript = luaScript(`
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
-redis.call('HSET', KEYS[1], 'v', 1, 'd', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `);
 
-/** KEYS: rec. ARGV: expectedVersion, data, ttlMs. Returns 'ok' | 'conflict' | 'missing'. */
+/**
+ * KEYS: rec. ARGV: expected version (8 bytes), record (next version + data), ttlMs. The caller builds the
+ * next version as expected + 1; the record is replaced only while its prefix is the expected version.
+ * Returns 'ok' | 'conflict' | 'missing'.
+ */
 export const compareAndSetScript = luaScript(`
-local v = redis.call('HGET', KEYS[1], 'v')
-if not v then return 'missing' end
+local v = redis.call('GETRANGE', KEYS[1], 0, 7)
+if v == '' then return 'missing' end
 if v ~= ARGV[1] then return 'conflict' end
-redis.call('HINCRBY', KEYS[1], 'v', 1)
-redis.call('HSET', KEYS[1], 'd', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 'ok'
 `);
 
@@ -51,7 +58,8 @@ return 0
 `);
 
 /**
- * KEYS: tomb, sides. ARGV: name, value, ttlMs. Field value is "<expiresAtMs>:<value>"; the hash itself
+ * KEYS: tomb, sides. ARGV: name, value, ttlMs. Field value is "<expiresAtMs>:<value>" (the value is
+ * binary; the decimal expiry before the first ':' is what is parsed); the hash itself
  * lives as long as its longest-lived field. Expired fields are dropped here, because a hash that keeps
  * getting new names (one per refresh) would otherwise never expire. Ignored after destroy, so a late
  * writer cannot recreate side records.
@@ -70,14 +78,20 @@ if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) en
 return 1
 `);
 
-/** KEYS: sides. ARGV: name. Returns the value, or nil if absent or past its own expiry (read-only). */
-export const getSideScript = luaScript(`${NOW_MS}
+/**
+ * KEYS: sides. ARGV: name. Returns the value (binary, so read as a Buffer), or nil if absent or past its
+ * own expiry (read-only).
+ */
+export const getSideScript = luaScript(
+  `${NOW_MS}
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return false end
 local sep = string.find(raw, ':', 1, true)
 if not sep or tonumber(string.sub(raw, 1, sep - 1)) <= now_ms() then return false end
 return string.sub(raw, sep + 1)
-`);
+`,
+  { binaryReply: true },
+);
 
 /**
  * KEYS: idx. ARGV: sid, expiresAtMs. Adds or re-scores the sid, prunes what has expired by the Redis

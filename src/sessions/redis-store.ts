@@ -1,7 +1,7 @@
 // SessionStore over an ioredis client that the caller creates and closes; every Redis failure surfaces
 // as StoreUnavailableError, never as "no session".
 import type { Redis } from 'ioredis';
-import { nameArg, textArg, timeArg, ttlArg, versionArg } from './args.js';
+import { bytesArg, nameArg, timeArg, ttlArg, versionArg } from './args.js';
 import { createKeyBuilder } from './keys.js';
 import {
   compareAndSetScript,
@@ -29,6 +29,28 @@ function asCasResult(reply: unknown): CasResult {
   throw new Error('unexpected reply from compare-and-set script');
 }
 
+const VERSION_BYTES = 8;
+
+/** The record's version prefix: 8 bytes, unsigned big-endian. */
+function versionPrefix(version: number): Buffer {
+  const prefix = Buffer.alloc(VERSION_BYTES);
+  prefix.writeBigUInt64BE(BigInt(version));
+  return prefix;
+}
+
+function asVersioned(reply: Buffer): StoredValue {
+  if (reply.length < VERSION_BYTES) throw new Error('session record is shorter than its version prefix');
+  // A copy of the data, not a view into the reply (which may share the client's read buffer).
+  return { value: Buffer.from(reply.subarray(VERSION_BYTES)), version: Number(reply.readBigUInt64BE(0)) };
+}
+
+function asBufferOrNull(reply: unknown): Buffer | null {
+  if (reply === null) return null;
+  // Copied for the same reason as the record: a reply may be a view into the client's read buffer.
+  if (Buffer.isBuffer(reply)) return Buffer.from(reply);
+  throw new Error('unexpected reply from side-record script');
+}
+
 function asStringList(reply: unknown): string[] {
   if (Array.isArray(reply) && reply.every((item) => typeof item === 'string')) return reply;
   throw new Error('unexpected reply from index script');
@@ -36,8 +58,10 @@ function asStringList(reply: unknown): string[] {
 
 /**
  * Data layout (all keys of one session share the `{s:<sid>}` hash tag):
- * `rec` hash {v: version, d: data} with PX ttl; `tomb` string with PX; `lock` string = owner with PX;
- * `side` hash {name: "<expiresAtMs>:<value>"} expiring with its longest field; the per-customer
+ * `rec` string = version (8 bytes, unsigned big-endian) followed by the data bytes, with PX ttl (one
+ * string rather than a hash {v, d}, which past hash-max-listpack-value becomes a hashtable: ~150 B more);
+ * `tomb` string with PX; `lock` string = owner with PX;
+ * `side` hash {name: "<expiresAtMs>:<value bytes>"} expiring with its longest field; the per-customer
  * `{c:<key>}:idx` sorted set scored by expiry, with the key's own expiry at its highest score.
  */
 export function createRedisStore({ redis, keyPrefix }: RedisStoreOptions): SessionStore {
@@ -57,20 +81,22 @@ export function createRedisStore({ redis, keyPrefix }: RedisStoreOptions): Sessi
   return {
     async create(sid, value, ttlMs) {
       const k = [keys.record(sid), keys.tombstone(sid)];
-      const a = [textArg(value, 'value'), ttlArg(ttlMs)];
+      const a = [Buffer.concat([versionPrefix(1), bytesArg(value, 'value')]), ttlArg(ttlMs)];
       return (await call('create', () => createScript(redis, k, a))) === 1;
     },
 
     async get(sid): Promise<StoredValue | null> {
       const key = keys.record(sid);
-      const [v, d] = await call('get', () => redis.hmget(key, 'v', 'd'));
-      if (v === null || v === undefined || d === null || d === undefined) return null;
-      return { value: d, version: Number(v) };
+      return call('get', async () => {
+        const reply = await redis.getBuffer(key);
+        return reply === null ? null : asVersioned(reply);
+      });
     },
 
     async compareAndSet(sid, expectedVersion, value, ttlMs) {
       const k = [keys.record(sid)];
-      const a = [String(versionArg(expectedVersion)), textArg(value, 'value'), ttlArg(ttlMs)];
+      const expected = versionArg(expectedVersion);
+      const a = [versionPrefix(expected), Buffer.concat([versionPrefix(expected + 1), bytesArg(value, 'value')]), ttlArg(ttlMs)];
       return call('compareAndSet', async () => asCasResult(await compareAndSetScript(redis, k, a)));
     },
 
@@ -105,15 +131,14 @@ export function createRedisStore({ redis, keyPrefix }: RedisStoreOptions): Sessi
 
     async putSide(sid, name, value, ttlMs) {
       const k = [keys.tombstone(sid), keys.sides(sid)];
-      const a = [nameArg(name, 'name'), textArg(value, 'value'), ttlArg(ttlMs)];
+      const a = [nameArg(name, 'name'), bytesArg(value, 'value'), ttlArg(ttlMs)];
       await call('putSide', () => putSideScript(redis, k, a));
     },
 
     async getSide(sid, name) {
       const k = [keys.sides(sid)];
       const a = [nameArg(name, 'name')];
-      const reply = await call('getSide', () => getSideScript(redis, k, a));
-      return typeof reply === 'string' ? reply : null;
+      return call('getSide', async () => asBufferOrNull(await getSideScript(redis, k, a)));
     },
 
     async indexAdd(customerKey, sid, expiresAtMs) {

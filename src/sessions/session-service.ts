@@ -1,5 +1,5 @@
 // Sessions as the routes see them: create, load, save (version-checked), slide, destroy, list a
-// customer's. Owns lifetimes and encryption; the store below it only keeps opaque sealed strings.
+// customer's. Owns lifetimes and encryption; the store below it only keeps opaque sealed bytes.
 import { LRUCache } from 'lru-cache';
 import type { SessionCrypto } from './session-crypto.js';
 import { newSessionId } from './session-id.js';
@@ -45,14 +45,15 @@ export function createSessionService(options: SessionServiceOptions) {
   const slideEveryMs = Math.min(60_000, Math.floor(idleTtlMs / 10));
 
   const ttlFor = (data: SessionData): number => Math.max(1, sessionDeadline(data) - now() + expiredGraceMs);
-  const seal = (sid: string, data: SessionData): string => crypto.seal(serialiseSession(data), sid);
+  const seal = (sid: string, data: SessionData): Buffer => crypto.seal(serialiseSession(data), sid);
   // Opening a record (AES-GCM, JSON, checks) was a tenth of a session lookup's CPU. Every write seals with
-  // a fresh IV, so an unchanged sealed string means an unchanged record: reuse what it opened to. The store
-  // is still read on every request, so a logout on another instance is seen at once.
-  const opened = new LRUCache<string, { sealed: string; data: SessionData }>({ max: 10_000 });
-  const open = (sid: string, sealed: string): SessionData => {
+  // a fresh IV, so unchanged sealed bytes mean an unchanged record: reuse what they opened to. The store
+  // is still read on every request, so a logout on another instance is seen at once. The store hands out
+  // its own copy of the bytes on every read, so keeping that Buffer here aliases nothing.
+  const opened = new LRUCache<string, { sealed: Buffer; data: SessionData }>({ max: 10_000 });
+  const open = (sid: string, sealed: Buffer): SessionData => {
     const hit = opened.get(sid);
-    if (hit?.sealed === sealed) return hit.data;
+    if (hit?.sealed.equals(sealed)) return hit.data;
     // Frozen: the cached object is shared by every request of the session, so nobody may edit it in place.
     const data = Object.freeze(parseSession(crypto.open(sealed, sid)));
     opened.set(sid, { sealed, data });
@@ -140,8 +141,9 @@ export function createSessionService(options: SessionServiceOptions) {
     touch,
     destroy,
     listForCustomer,
-    seal: (sid: string, plaintext: string) => crypto.seal(plaintext, sid),
-    open: (sid: string, sealed: string) => crypto.open(sealed, sid),
+    /** Seals a side record (e.g. token-refresher's refresh result) under the session id. */
+    seal: (sid: string, plaintext: string): Buffer => crypto.seal(plaintext, sid),
+    open: (sid: string, sealed: Uint8Array): string => crypto.open(sealed, sid),
     store,
     now,
   };

@@ -1,6 +1,7 @@
 // The session store contract: a small key-value store with versioned compare-and-set, tombstones,
-// per-session locks, short-lived side records and a per-customer index. It stores opaque strings: the
-// session service above it serialises and encrypts. Two adapters implement it (memory-store.ts,
+// per-session locks, short-lived side records and a per-customer index. It stores opaque bytes (record
+// and side-record values are Buffers; the session service above it serialises and encrypts). Values are
+// copied in and out: a caller may reuse or change a buffer after a call without touching what is stored. Two adapters implement it (memory-store.ts,
 // redis-store.ts) and one contract suite (test/contract) runs against both.
 //
 // Every key that belongs to one session (record, tombstone, lock, side records) is derived from the
@@ -8,7 +9,7 @@
 // can put them in one hash slot. The customer index lives apart and is only eventually consistent.
 
 export interface StoredValue {
-  value: string;
+  value: Buffer;
   /** Monotonic version, starts at 1 on create and grows by one on each successful compareAndSet. */
   version: number;
 }
@@ -17,13 +18,13 @@ export type CasResult = 'ok' | 'conflict' | 'missing';
 
 export interface SessionStore {
   /** Store a new record. False if a record or tombstone exists for `sid` (nothing written). */
-  create(sid: string, value: string, ttlMs: number): Promise<boolean>;
+  create(sid: string, value: Uint8Array, ttlMs: number): Promise<boolean>;
   get(sid: string): Promise<StoredValue | null>;
   /**
    * Replace the record only if it still exists and is at `expectedVersion`; never recreates a destroyed
    * one. The TTL is reset to `ttlMs`.
    */
-  compareAndSet(sid: string, expectedVersion: number, value: string, ttlMs: number): Promise<CasResult>;
+  compareAndSet(sid: string, expectedVersion: number, value: Uint8Array, ttlMs: number): Promise<CasResult>;
   /**
    * Delete the record and its side records and leave a tombstone for `tombstoneMs`, so an in-flight
    * request cannot write the session back. Idempotent. True if a record was deleted.
@@ -39,8 +40,8 @@ export interface SessionStore {
   releaseLock(sid: string, owner: string): Promise<void>;
 
   /** A short-lived side record of one session (e.g. the result of the last refresh). */
-  putSide(sid: string, name: string, value: string, ttlMs: number): Promise<void>;
-  getSide(sid: string, name: string): Promise<string | null>;
+  putSide(sid: string, name: string, value: Uint8Array, ttlMs: number): Promise<void>;
+  getSide(sid: string, name: string): Promise<Buffer | null>;
 
   /** Per-customer index of session ids, scored by expiry; expired entries are pruned on read. */
   indexAdd(customerKey: string, sid: string, expiresAtMs: number): Promise<void>;

@@ -41,7 +41,7 @@ describe('bench harness', () => {
     expect(report.scaling.map((row) => row.sessions)).toEqual([500, 1_000]);
     for (const row of report.scaling) expect(row.samples[0]!.rps).toBeGreaterThan(0);
 
-    expect(report.shipped!.responses).toBeGreaterThan(0);
+    expect(report.shedding!.responses).toBeGreaterThan(0);
     expect(report.storm.refreshCalls).toBe(report.storm.sessions);
     expect(report.storm.failed).toBe(0);
     expect(report.storm.maxTokensPerSession).toBe(1);

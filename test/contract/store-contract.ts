@@ -1,10 +1,15 @@
 // The SessionStore contract as one suite; session-store.test.ts runs it against every adapter so memory
-// and Redis cannot drift apart. Expiry is tested in real time with short TTLs.
+// and Redis cannot drift apart. Expiry is tested in real time with short TTLs. Values are bytes.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionStore } from '../../src/sessions/store.js';
 import { StoreUnavailableError } from '../../src/sessions/store.js';
+
+/** Test values are bytes; most are spelled as text for readability. */
+const b = (text: string): Buffer => Buffer.from(text, 'utf8');
+/** Every byte value, including NUL, ':' and sequences that are not valid UTF-8. */
+const ALL_BYTES = Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 7) % 256));
 
 const SHORT = 150;
 const PAST_SHORT = 350;
@@ -24,71 +29,116 @@ export function describeStoreContract(name: string, factory: () => SessionStore 
 
     describe('records', () => {
       it('creates a record at version 1 and reads it back', async () => {
-        expect(await store.create(sid, 'v1', LONG)).toBe(true);
-        expect(await store.get(sid)).toEqual({ value: 'v1', version: 1 });
+        expect(await store.create(sid, b('v1'), LONG)).toBe(true);
+        expect(await store.get(sid)).toEqual({ value: b('v1'), version: 1 });
         expect(await store.get(randomUUID())).toBeNull();
       });
 
-      it('round-trips values exactly', async () => {
-        const values = ['', 'ümlaut 🍪 "quoted" \\ \n', JSON.stringify({ a: [1, null] }), 'x'.repeat(64 * 1024), '5:colon'];
+      it('round-trips values exactly, binary included', async () => {
+        const texts = ['', 'ümlaut 🍪 "quoted" \\ \n', JSON.stringify({ a: [1, null] }), 'x'.repeat(64 * 1024), '5:colon'];
+        const values = [...texts.map(b), ALL_BYTES, Buffer.alloc(8), Buffer.from([0xff, 0xfe, 0, 1, 2])];
         for (const value of values) {
           const id = randomUUID();
           await store.create(id, value, LONG);
-          expect((await store.get(id))?.value).toBe(value);
+          const stored = await store.get(id);
+          expect(Buffer.isBuffer(stored?.value)).toBe(true);
+          expect(stored?.value.equals(value)).toBe(true);
+          expect(await store.compareAndSet(id, 1, Buffer.concat([value, ALL_BYTES]), LONG)).toBe('ok');
+          expect((await store.get(id))?.value.equals(Buffer.concat([value, ALL_BYTES]))).toBe(true);
         }
       });
 
+      it('accepts a plain Uint8Array and hands back a Buffer', async () => {
+        const bytes = new Uint8Array(new ArrayBuffer(16), 4, 8).fill(0x2a);
+        await store.create(sid, bytes, LONG);
+        expect(await store.get(sid)).toEqual({ value: Buffer.from(bytes), version: 1 });
+        await store.putSide(sid, 'n', bytes, LONG);
+        expect(await store.getSide(sid, 'n')).toEqual(Buffer.from(bytes));
+      });
+
+      it('copies values in and out: changing a buffer after a call changes nothing stored', async () => {
+        const value = b('original');
+        await store.create(sid, value, LONG);
+        value.fill(0);
+        const first = await store.get(sid);
+        expect(first?.value).toEqual(b('original'));
+        first!.value.fill(0);
+        expect((await store.get(sid))?.value).toEqual(b('original'));
+
+        const next = b('next');
+        await store.compareAndSet(sid, 1, next, LONG);
+        next.fill(0);
+        expect((await store.get(sid))?.value).toEqual(b('next'));
+
+        const side = b('side');
+        await store.putSide(sid, 'n', side, LONG);
+        side.fill(0);
+        (await store.getSide(sid, 'n'))!.fill(0);
+        expect(await store.getSide(sid, 'n')).toEqual(b('side'));
+      });
+
+      it('keeps counting versions past one byte', async () => {
+        await store.create(sid, b('v'), LONG);
+        for (let version = 1; version <= 300; version += 1) {
+          expect(await store.compareAndSet(sid, version, b(`v${version + 1}`), LONG)).toBe('ok');
+        }
+        expect(await store.get(sid)).toEqual({ value: b('v301'), version: 301 });
+        expect(await store.compareAndSet(sid, 300, b('stale'), LONG)).toBe('conflict');
+        expect(await store.compareAndSet(sid, 301 + 256, b('aliased'), LONG)).toBe('conflict');
+        expect(await store.compareAndSet(sid, 0, b('zero'), LONG)).toBe('conflict');
+      });
+
       it('refuses to create over an existing record and leaves it unchanged', async () => {
-        await store.create(sid, 'first', LONG);
-        expect(await store.create(sid, 'second', LONG)).toBe(false);
-        expect(await store.get(sid)).toEqual({ value: 'first', version: 1 });
+        await store.create(sid, b('first'), LONG);
+        expect(await store.create(sid, b('second'), LONG)).toBe(false);
+        expect(await store.get(sid)).toEqual({ value: b('first'), version: 1 });
       });
 
       it('refuses to create over a tombstone', async () => {
-        await store.create(sid, 'v1', LONG);
+        await store.create(sid, b('v1'), LONG);
         await store.destroy(sid, LONG);
-        expect(await store.create(sid, 'again', LONG)).toBe(false);
+        expect(await store.create(sid, b('again'), LONG)).toBe(false);
         expect(await store.get(sid)).toBeNull();
       });
 
       it('compare-and-set replaces at the expected version and bumps it', async () => {
-        await store.create(sid, 'v1', LONG);
-        expect(await store.compareAndSet(sid, 1, 'v2', LONG)).toBe('ok');
-        expect(await store.get(sid)).toEqual({ value: 'v2', version: 2 });
-        expect(await store.compareAndSet(sid, 1, 'stale', LONG)).toBe('conflict');
-        expect(await store.compareAndSet(sid, 3, 'future', LONG)).toBe('conflict');
-        expect(await store.get(sid)).toEqual({ value: 'v2', version: 2 });
-        expect(await store.compareAndSet(randomUUID(), 1, 'x', LONG)).toBe('missing');
+        await store.create(sid, b('v1'), LONG);
+        expect(await store.compareAndSet(sid, 1, b('v2'), LONG)).toBe('ok');
+        expect(await store.get(sid)).toEqual({ value: b('v2'), version: 2 });
+        expect(await store.compareAndSet(sid, 1, b('stale'), LONG)).toBe('conflict');
+        expect(await store.compareAndSet(sid, 3, b('future'), LONG)).toBe('conflict');
+        expect(await store.get(sid)).toEqual({ value: b('v2'), version: 2 });
+        expect(await store.compareAndSet(randomUUID(), 1, b('x'), LONG)).toBe('missing');
       });
 
       it('compare-and-set never resurrects a destroyed record', async () => {
-        await store.create(sid, 'v1', LONG);
+        await store.create(sid, b('v1'), LONG);
         await store.destroy(sid, LONG);
-        expect(await store.compareAndSet(sid, 1, 'late write', LONG)).toBe('missing');
+        expect(await store.compareAndSet(sid, 1, b('late write'), LONG)).toBe('missing');
         expect(await store.get(sid)).toBeNull();
       });
 
       it('expires a record after its TTL', async () => {
-        await store.create(sid, 'v1', SHORT);
+        await store.create(sid, b('v1'), SHORT);
         expect(await store.get(sid)).not.toBeNull();
         await sleep(PAST_SHORT);
         expect(await store.get(sid)).toBeNull();
-        expect(await store.compareAndSet(sid, 1, 'v2', LONG)).toBe('missing');
-        expect(await store.create(sid, 'fresh', LONG)).toBe(true);
+        expect(await store.compareAndSet(sid, 1, b('v2'), LONG)).toBe('missing');
+        expect(await store.create(sid, b('fresh'), LONG)).toBe(true);
       });
 
       it('compare-and-set resets the TTL', async () => {
-        await store.create(sid, 'v1', 250);
+        await store.create(sid, b('v1'), 250);
         await sleep(150);
-        expect(await store.compareAndSet(sid, 1, 'v2', 600)).toBe('ok');
+        expect(await store.compareAndSet(sid, 1, b('v2'), 600)).toBe('ok');
         await sleep(250);
-        expect(await store.get(sid)).toEqual({ value: 'v2', version: 2 });
+        expect(await store.get(sid)).toEqual({ value: b('v2'), version: 2 });
       });
     });
 
     describe('destroy and tombstones', () => {
       it('is idempotent and reports whether a record was deleted', async () => {
-        await store.create(sid, 'v1', LONG);
+        await store.create(sid, b('v1'), LONG);
         expect(await store.isTombstoned(sid)).toBe(false);
         expect(await store.destroy(sid, LONG)).toBe(true);
         expect(await store.destroy(sid, LONG)).toBe(false);
@@ -99,15 +149,15 @@ export function describeStoreContract(name: string, factory: () => SessionStore 
       it('tombstones an id that had no record', async () => {
         expect(await store.destroy(sid, LONG)).toBe(false);
         expect(await store.isTombstoned(sid)).toBe(true);
-        expect(await store.create(sid, 'v1', LONG)).toBe(false);
+        expect(await store.create(sid, b('v1'), LONG)).toBe(false);
       });
 
       it('lets the tombstone expire', async () => {
-        await store.create(sid, 'v1', LONG);
+        await store.create(sid, b('v1'), LONG);
         await store.destroy(sid, SHORT);
         await sleep(PAST_SHORT);
         expect(await store.isTombstoned(sid)).toBe(false);
-        expect(await store.create(sid, 'new life', LONG)).toBe(true);
+        expect(await store.create(sid, b('new life'), LONG)).toBe(true);
       });
     });
 
@@ -145,33 +195,36 @@ export function describeStoreContract(name: string, factory: () => SessionStore 
 
     describe('side records', () => {
       it('stores, overwrites and reads named side records per session', async () => {
-        await store.create(sid, 'v1', LONG);
-        await store.putSide(sid, 'refresh:abc', 'r1', LONG);
-        await store.putSide(sid, 'other', 'o1', LONG);
-        await store.putSide(sid, 'refresh:abc', 'r2', LONG);
-        expect(await store.getSide(sid, 'refresh:abc')).toBe('r2');
-        expect(await store.getSide(sid, 'other')).toBe('o1');
+        await store.create(sid, b('v1'), LONG);
+        await store.putSide(sid, 'refresh:abc', b('r1'), LONG);
+        await store.putSide(sid, 'other', b('o1'), LONG);
+        await store.putSide(sid, 'refresh:abc', b('r2'), LONG);
+        expect(await store.getSide(sid, 'refresh:abc')).toEqual(b('r2'));
+        expect(await store.getSide(sid, 'other')).toEqual(b('o1'));
         expect(await store.getSide(sid, 'unknown')).toBeNull();
         expect(await store.getSide(randomUUID(), 'other')).toBeNull();
+        // Binary values survive, including ':' (the Redis adapter prefixes the field with "<expiry>:").
+        await store.putSide(sid, 'binary', ALL_BYTES, LONG);
+        expect((await store.getSide(sid, 'binary'))?.equals(ALL_BYTES)).toBe(true);
       });
 
       it('expires each side record on its own TTL, whatever the write order', async () => {
-        await store.putSide(sid, 'first', 'f', SHORT);
-        await store.putSide(sid, 'long', 'l', 800);
-        await store.putSide(sid, 'last', 's', SHORT);
-        expect(await store.getSide(sid, 'first')).toBe('f');
+        await store.putSide(sid, 'first', b('f'), SHORT);
+        await store.putSide(sid, 'long', b('l'), 800);
+        await store.putSide(sid, 'last', b('s'), SHORT);
+        expect(await store.getSide(sid, 'first')).toEqual(b('f'));
         await sleep(PAST_SHORT);
         expect(await store.getSide(sid, 'first')).toBeNull();
         expect(await store.getSide(sid, 'last')).toBeNull();
-        expect(await store.getSide(sid, 'long')).toBe('l');
+        expect(await store.getSide(sid, 'long')).toEqual(b('l'));
       });
 
       it('is destroyed with its session and not written back while tombstoned', async () => {
-        await store.create(sid, 'v1', LONG);
-        await store.putSide(sid, 'result', 'r', LONG);
+        await store.create(sid, b('v1'), LONG);
+        await store.putSide(sid, 'result', b('r'), LONG);
         await store.destroy(sid, LONG);
         expect(await store.getSide(sid, 'result')).toBeNull();
-        await store.putSide(sid, 'result', 'late', LONG);
+        await store.putSide(sid, 'result', b('late'), LONG);
         expect(await store.getSide(sid, 'result')).toBeNull();
       });
     });
@@ -217,17 +270,17 @@ export function describeStoreContract(name: string, factory: () => SessionStore 
 
     describe('concurrency', () => {
       it('lets exactly one of 20 parallel compare-and-sets on one version win', async () => {
-        await store.create(sid, 'v1', LONG);
-        const writers = Array.from({ length: 20 }, (_, i) => store.compareAndSet(sid, 1, `writer-${i}`, LONG));
+        await store.create(sid, b('v1'), LONG);
+        const writers = Array.from({ length: 20 }, (_, i) => store.compareAndSet(sid, 1, b(`writer-${i}`), LONG));
         const results = await Promise.all(writers);
         expect(results.filter((r) => r === 'ok')).toHaveLength(1);
         expect(results.filter((r) => r === 'conflict')).toHaveLength(19);
         const winner = results.indexOf('ok');
-        expect(await store.get(sid)).toEqual({ value: `writer-${winner}`, version: 2 });
+        expect(await store.get(sid)).toEqual({ value: b(`writer-${winner}`), version: 2 });
       });
 
       it('lets exactly one of 20 parallel creates and lock acquisitions win', async () => {
-        const creates = await Promise.all(Array.from({ length: 20 }, (_, i) => store.create(sid, `c-${i}`, LONG)));
+        const creates = await Promise.all(Array.from({ length: 20 }, (_, i) => store.create(sid, b(`c-${i}`), LONG)));
         expect(creates.filter(Boolean)).toHaveLength(1);
         const locks = await Promise.all(Array.from({ length: 20 }, (_, i) => store.acquireLock(sid, `o-${i}`, LONG)));
         expect(locks.filter(Boolean)).toHaveLength(1);
@@ -244,11 +297,14 @@ export function describeStoreContract(name: string, factory: () => SessionStore 
       });
 
       it('rejects caller bugs as such, not as an unavailable store', async () => {
-        await expect(store.create(sid, 'v', 0)).rejects.toBeInstanceOf(RangeError);
-        await expect(store.create(sid, 'v', Number.NaN)).rejects.toBeInstanceOf(RangeError);
-        await expect(store.create(sid, 42 as unknown as string, LONG)).rejects.toBeInstanceOf(TypeError);
+        await expect(store.create(sid, b('v'), 0)).rejects.toBeInstanceOf(RangeError);
+        await expect(store.create(sid, b('v'), Number.NaN)).rejects.toBeInstanceOf(RangeError);
+        await expect(store.create(sid, 42 as unknown as Buffer, LONG)).rejects.toBeInstanceOf(TypeError);
+        await expect(store.create(sid, 'text' as unknown as Buffer, LONG)).rejects.toBeInstanceOf(TypeError);
+        await expect(store.putSide(sid, 'n', 'text' as unknown as Buffer, LONG)).rejects.toBeInstanceOf(TypeError);
         await expect(store.get('a}b{c')).rejects.toBeInstanceOf(TypeError);
-        await expect(store.compareAndSet(sid, 1.5, 'v', LONG)).rejects.toBeInstanceOf(RangeError);
+        await expect(store.compareAndSet(sid, 1.5, b('v'), LONG)).rejects.toBeInstanceOf(RangeError);
+        await expect(store.compareAndSet(sid, -1, b('v'), LONG)).rejects.toBeInstanceOf(RangeError);
         await expect(store.indexAdd('c', sid, Number.POSITIVE_INFINITY)).rejects.toBeInstanceOf(RangeError);
         expect(await store.get(sid)).toBeNull();
       });

@@ -48,18 +48,21 @@ describe('secrets', () => {
 
     const redis = createTestRedis();
     try {
-      const keys = await redis.keys(`${stack.prefix}*`);
+      // Records are binary: compare raw bytes, not decoded text.
+      const keys = await redis.keysBuffer(`${stack.prefix}*`);
       expect(keys.length).toBeGreaterThan(0);
-      const dump: string[] = [];
+      const dump: Buffer[] = [];
       for (const key of keys) {
         const type = await redis.type(key);
-        if (type === 'hash') dump.push(JSON.stringify(await redis.hgetall(key)));
-        else if (type === 'string') dump.push((await redis.get(key)) ?? '');
-        else if (type === 'zset') dump.push(JSON.stringify(await redis.zrange(key, 0, -1)));
+        if (type === 'hash') dump.push(...Object.entries(await redis.hgetallBuffer(key)).flatMap(([f, v]) => [Buffer.from(f), v]));
+        else if (type === 'string') dump.push((await redis.getBuffer(key)) ?? Buffer.alloc(0));
+        else if (type === 'zset') dump.push(...(await redis.zrangeBuffer(key, 0, -1)));
+        else dump.push(Buffer.from(`unexpected type ${type}`));
         dump.push(key);
       }
-      const raw = dump.join('\n');
-      for (const secret of [...secrets, sessionToken, ...accessTokens]) expect(raw).not.toContain(secret);
+      const raw = Buffer.concat(dump);
+      expect(raw.toString('latin1')).not.toContain('unexpected type');
+      for (const secret of [...secrets, sessionToken, ...accessTokens]) expect(raw.includes(Buffer.from(secret, 'utf8'))).toBe(false);
     } finally {
       redis.disconnect();
     }

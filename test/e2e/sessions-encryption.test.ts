@@ -4,7 +4,7 @@
 // what it writes with k2, and an instance that no longer has k1 refuses old records with a 401, not a 500.
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSessionCrypto } from '../../src/sessions/session-crypto.js';
+import { createSessionCrypto, sealedKeyId } from '../../src/sessions/session-crypto.js';
 import { Browser, uniqueEmail } from '../helpers/http.js';
 import { cleanupPrefix, createTestRedis, uniquePrefix } from '../helpers/redis.js';
 import { startStack, TEST_SECRETS, type Stack } from '../helpers/stack.js';
@@ -12,9 +12,15 @@ import { startStack, TEST_SECRETS, type Stack } from '../helpers/stack.js';
 const prefix = uniquePrefix('encryption');
 const k1 = randomBytes(32).toString('base64url');
 const k2 = randomBytes(32).toString('base64url');
-/** The key id a sealed value names for a secret: `v1.<kid>.<iv>.<ciphertext>`. */
-const kidOf = (secret: string) => createSessionCrypto([secret]).seal('x', 'y').split('.')[1]!;
-const SEALED = /^v1\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/;
+/** The key id a sealed value names for a secret (sealed bytes: 1, key id ×6, IV ×12, ciphertext, tag ×16). */
+const kidOf = (secret: string) => sealedKeyId(createSessionCrypto([secret]).seal('x', 'y'))!;
+/** Format byte, a 6-byte key id, a 12-byte IV and a 16-byte tag around at least one byte of ciphertext. */
+function expectSealed(bytes: Buffer, kid?: string): void {
+  expect(bytes.length).toBeGreaterThan(1 + 6 + 12 + 16);
+  expect(bytes[0]).toBe(1);
+  expect(sealedKeyId(bytes)).toMatch(/^[0-9a-f]{12}$/);
+  if (kid !== undefined) expect(sealedKeyId(bytes)).toBe(kid);
+}
 
 let old: Stack; // SESSION_ENCRYPTION_KEYS=k1
 let rotated: Stack; // k2,k1
@@ -39,8 +45,8 @@ afterAll(async () => {
 const COOKIE = 'bff_session';
 /** The store keys a session by a hash of its cookie value: base64url(sha256(cookie)). */
 const sidOf = (cookie: string) => createHash('sha256').update(cookie).digest('base64url');
-/** A side record's field value is `<expiresAtMs>:<sealed>`. */
-const sealedPart = (field: string) => field.slice(field.indexOf(':') + 1);
+/** A side record's field value is `<expiresAtMs>:<sealed bytes>`. */
+const sealedPart = (field: Buffer) => field.subarray(field.indexOf(':') + 1);
 const recordKey = (cookie: string) => `${prefix}{s:${sidOf(cookie)}}:rec`;
 const sideKey = (cookie: string) => `${prefix}{s:${sidOf(cookie)}}:side`;
 
@@ -53,8 +59,13 @@ async function withRedis<T>(run: (redis: ReturnType<typeof createTestRedis>) => 
   }
 }
 
-/** The sealed session record behind a cookie, as Redis holds it. */
-const sealedRecord = (cookie: string) => withRedis(async (redis) => (await redis.hget(recordKey(cookie), 'd')) ?? '');
+/** The sealed session record behind a cookie, as Redis holds it: one string, 8-byte version then sealed bytes. */
+const sealedRecord = (cookie: string) =>
+  withRedis(async (redis) => {
+    expect(await redis.type(recordKey(cookie))).toBe('string');
+    return ((await redis.getBuffer(recordKey(cookie))) ?? Buffer.alloc(0)).subarray(8);
+  });
+const sideRecords = (cookie: string) => withRedis(async (redis) => Object.values(await redis.hgetallBuffer(sideKey(cookie))));
 
 function browserWith(stack: Stack, cookie: string): Browser {
   const browser = new Browser(stack.url);
@@ -89,43 +100,42 @@ describe('at rest', () => {
     const accessTokens = [...state.accessTokens.values()].map((r) => r.token);
     const secrets = [password, email, email.toLowerCase(), TEST_SECRETS.clientSecret, k1, k2, ...cookies, ...refreshTokens, ...accessTokens];
 
+    // Values are binary: dump them as raw bytes and search bytes (latin1 maps each byte to one character).
     const dump = await withRedis(async (redis) => {
-      const keys = await redis.keys(`${prefix}*`);
-      const lines: string[] = [];
+      const keys = await redis.keysBuffer(`${prefix}*`);
+      const parts: Buffer[] = [];
       for (const key of keys) {
-        lines.push(key);
+        parts.push(key);
         const type = await redis.type(key);
-        if (type === 'hash') lines.push(JSON.stringify(await redis.hgetall(key)));
-        else if (type === 'string') lines.push((await redis.get(key)) ?? '');
-        else if (type === 'zset') lines.push(JSON.stringify(await redis.zrange(key, 0, -1, 'WITHSCORES')));
-        else lines.push(`unexpected type ${type}`);
+        if (type === 'hash') parts.push(...Object.entries(await redis.hgetallBuffer(key)).flatMap(([f, v]) => [Buffer.from(f), v]));
+        else if (type === 'string') parts.push((await redis.getBuffer(key)) ?? Buffer.alloc(0));
+        else if (type === 'zset') parts.push(...(await redis.zrangeBuffer(key, 0, -1, 'WITHSCORES')));
+        else parts.push(Buffer.from(`unexpected type ${type}`));
+        parts.push(Buffer.from('\n'));
       }
-      return lines.join('\n');
+      return Buffer.concat(parts);
     });
-    expect(dump).toContain(':rec'); // the scan saw the live sessions
-    expect(dump).toContain(':side');
-    for (const secret of secrets) expect(dump).not.toContain(secret);
+    const text = dump.toString('latin1');
+    expect(text).toContain(':rec'); // the scan saw the live sessions
+    expect(text).toContain(':side');
+    for (const secret of secrets) expect(dump.includes(Buffer.from(secret, 'utf8'))).toBe(false);
     // Nor a recognisable piece of one: no JWT header (base64url of `{"alg":` / `{"typ":`), no session JSON.
-    expect(dump).not.toMatch(/eyJhbGciOi|eyJ0eXAiOi/);
-    expect(dump).not.toMatch(/accessToken|refreshToken/);
+    expect(text).not.toMatch(/eyJhbGciOi|eyJ0eXAiOi/);
+    expect(text).not.toMatch(/accessToken|refreshToken|"a":"|"r":"/);
 
     // Each record and side record is sealed with the current key.
-    for (const cookie of cookies) {
-      const record = await sealedRecord(cookie);
-      expect(record).toMatch(SEALED);
-      expect(record.split('.')[1]).toBe(kidOf(k2));
-    }
-    const sides = await withRedis((redis) => redis.hgetall(sideKey(cookies[1]!)));
-    const sideValues = Object.values(sides);
+    for (const cookie of cookies) expectSealed(await sealedRecord(cookie), kidOf(k2));
+    const sideValues = await sideRecords(cookies[1]!);
     expect(sideValues.length).toBeGreaterThan(0);
-    for (const value of sideValues) expect(sealedPart(value)).toMatch(SEALED);
+    for (const value of sideValues) expectSealed(sealedPart(value), kidOf(k2));
   });
 
   it("binds a record to its own session: another session's record copied over it is refused with a 401", async () => {
     const victim = await guestCookie(rotated);
     const attacker = await guestCookie(rotated);
     await withRedis(async (redis) => {
-      await redis.hset(recordKey(attacker), 'd', await sealedRecord(victim));
+      // The whole record (version prefix and sealed bytes), keeping the attacker's record TTL.
+      await redis.set(recordKey(attacker), (await redis.getBuffer(recordKey(victim)))!, 'KEEPTTL');
     });
     const res = await browserWith(rotated, attacker).get('/auth/session');
     expect(res.status).toBe(401);
@@ -138,7 +148,7 @@ describe('key rotation', () => {
   it('keeps k1 sessions usable under "k2,k1", re-seals what it writes with k2, and a k2-only instance refuses k1 records', async () => {
     const cookie = await guestCookie(old);
     const untouched = await guestCookie(old);
-    expect((await sealedRecord(cookie)).split('.')[1]).toBe(kidOf(k1));
+    expectSealed(await sealedRecord(cookie), kidOf(k1));
 
     // The rotated instance reads the k1 record...
     const onRotated = browserWith(rotated, cookie);
@@ -147,10 +157,10 @@ describe('key rotation', () => {
     // ...and a write (a refresh) seals it with k2, side record included.
     const refreshed = await onRotated.post('/auth/token');
     expect(refreshed.status).toBe(200);
-    expect((await sealedRecord(cookie)).split('.')[1]).toBe(kidOf(k2));
-    const sides = Object.values(await withRedis((redis) => redis.hgetall(sideKey(cookie))));
+    expectSealed(await sealedRecord(cookie), kidOf(k2));
+    const sides = await sideRecords(cookie);
     expect(sides.length).toBeGreaterThan(0);
-    for (const value of sides) expect(sealedPart(value).split('.')[1]).toBe(kidOf(k2));
+    for (const value of sides) expectSealed(sealedPart(value), kidOf(k2));
 
     // Once k1 is dropped: the re-sealed session still works...
     const onNew = browserWith(newOnly, cookie);

@@ -6,19 +6,19 @@ import { StoreUnavailableError } from '../../src/sessions/store.js';
 describe('createMemoryStore', () => {
   it('evicts the least recently used entries beyond maxEntries', async () => {
     const store = createMemoryStore({ maxEntries: 3 });
-    for (const sid of ['a', 'b', 'c']) await store.create(sid, sid, 60_000);
+    for (const sid of ['a', 'b', 'c']) await store.create(sid, Buffer.from(sid), 60_000);
     await store.get('a');
-    await store.create('d', 'd', 60_000);
+    await store.create('d', Buffer.from('d'), 60_000);
     expect(await store.get('b')).toBeNull();
-    expect((await Promise.all(['a', 'c', 'd'].map((sid) => store.get(sid)))).map((r) => r?.value)).toEqual(['a', 'c', 'd']);
+    expect((await Promise.all(['a', 'c', 'd'].map((sid) => store.get(sid)))).map((r) => r?.value.toString())).toEqual(['a', 'c', 'd']);
     await store.close();
   });
 
   it('expires by the injected clock, like Redis once now > expiry', async () => {
     let now = 0;
     const store = createMemoryStore({ now: () => now });
-    await store.create('s', 'v', 1000);
-    await store.putSide('s', 'n', 'side', 500);
+    await store.create('s', Buffer.from('v'), 1000);
+    await store.putSide('s', 'n', Buffer.from('side'), 500);
     await store.acquireLock('s', 'a', 2000);
     await store.indexAdd('c', 's', now + 1000);
     now += 1000;
@@ -39,12 +39,12 @@ describe('createMemoryStore', () => {
       let now = 0;
       const store = createMemoryStore({ maxEntries: 2, now: () => now, sweepIntervalMs: 1000 });
       expect(vi.getTimerCount()).toBe(1);
-      await store.create('live', 'v', 60_000);
-      await store.create('expired', 'v', 100);
+      await store.create('live', Buffer.from('v'), 60_000);
+      await store.create('expired', Buffer.from('v'), 100);
       now += 200;
       vi.advanceTimersByTime(1000);
       // Without the sweep, the expired entry would hold its slot and 'live' (least recent) would go.
-      await store.create('new', 'v', 60_000);
+      await store.create('new', Buffer.from('v'), 60_000);
       expect(await store.get('live')).not.toBeNull();
       await store.close();
       expect(vi.getTimerCount()).toBe(0);

@@ -1,5 +1,5 @@
 // The Redis adapter's data layout and error mapping, read with a raw client: what the contract suite
-// cannot see (hash fields, key expiries, one hash tag per script) but operators and migrations rely on.
+// cannot see (record bytes, key expiries, one hash tag per script) but operators and migrations rely on.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,15 +36,17 @@ describe('redis store layout', () => {
     await closeRedis(redis);
   });
 
-  it('keeps a session in hash-tagged keys: rec {v, d}, side hash, lock, tombstone', async () => {
+  it('keeps a session in hash-tagged keys: rec string (8-byte version + data), side hash, lock, tombstone', async () => {
     const sid = randomUUID();
     const s = store();
-    await s.create(sid, 'data', 60_000);
-    await s.compareAndSet(sid, 1, 'data2', 30_000);
-    await s.putSide(sid, 'result:x', 'side', 10_000);
-    await s.acquireLock(sid, 'owner-1', 5000);
+    await s.create(sid, Buffer.from('data'), 60_000);
     const base = `${prefix}{s:${sid}}`;
-    expect(await redis.hgetall(`${base}:rec`)).toEqual({ v: '2', d: 'data2' });
+    expect(await redis.type(`${base}:rec`)).toBe('string');
+    expect(await redis.getBuffer(`${base}:rec`)).toEqual(Buffer.from([0, 0, 0, 0, 0, 0, 0, 1, ...Buffer.from('data')]));
+    await s.compareAndSet(sid, 1, Buffer.from([0xff, 0x00, 0x3a]), 30_000);
+    await s.putSide(sid, 'result:x', Buffer.from('side'), 10_000);
+    await s.acquireLock(sid, 'owner-1', 5000);
+    expect(await redis.getBuffer(`${base}:rec`)).toEqual(Buffer.from([0, 0, 0, 0, 0, 0, 0, 2, 0xff, 0x00, 0x3a]));
     expect(await redis.pttl(`${base}:rec`)).toBeGreaterThan(29_000);
     expect(await redis.pttl(`${base}:rec`)).toBeLessThanOrEqual(30_000);
     expect(await redis.get(`${base}:lock`)).toBe('owner-1');
@@ -53,18 +55,24 @@ describe('redis store layout', () => {
     expect(Number(side!.split(':')[0]) - Date.now()).toBeGreaterThan(9000);
     expect(await redis.pttl(`${base}:side`)).toBeGreaterThan(9000);
 
-    await s.destroy(sid, 2000);
-    const keys = await keysMatching(redis, `${base}*`);
-    expect(keys).toEqual([`${base}:lock`, `${base}:tomb`]);
-    expect(await redis.pttl(`${base}:tomb`)).toBeGreaterThan(1000);
+    await s.destroy(sid, 20_000);
+    // Named keys, not a SCAN: a SCAN of a large shared keyspace could outlast a short tombstone.
+    const exists = async (suffix: string) => redis.exists(`${base}:${suffix}`);
+    expect({ rec: await exists('rec'), side: await exists('side'), lock: await exists('lock'), tomb: await exists('tomb') }).toEqual({
+      rec: 0,
+      side: 0,
+      lock: 1,
+      tomb: 1,
+    });
+    expect(await redis.pttl(`${base}:tomb`)).toBeGreaterThan(10_000);
   });
 
   it('drops expired side fields when writing, so a busy session cannot grow its side hash forever', async () => {
     const sid = randomUUID();
     const s = store();
-    await s.putSide(sid, 'old', 'o', 50);
+    await s.putSide(sid, 'old', Buffer.from('o'), 50);
     await new Promise((resolve) => setTimeout(resolve, 120));
-    await s.putSide(sid, 'new', 'n', 10_000);
+    await s.putSide(sid, 'new', Buffer.from('n'), 10_000);
     expect(await redis.hkeys(`${prefix}{s:${sid}}:side`)).toEqual(['new']);
   });
 
@@ -82,9 +90,30 @@ describe('redis store layout', () => {
     expect(pttl).toBeLessThanOrEqual(50_000);
   });
 
+  it('reads the version from the 8-byte big-endian prefix, so a record can be read and written past 2^32', async () => {
+    const sid = randomUUID();
+    const big = 2 ** 40 + 5;
+    const prefixBytes = Buffer.alloc(8);
+    prefixBytes.writeBigUInt64BE(BigInt(big));
+    await redis.set(`${prefix}{s:${sid}}:rec`, Buffer.concat([prefixBytes, Buffer.from('x')]), 'PX', 60_000);
+    const s = store();
+    expect(await s.get(sid)).toEqual({ value: Buffer.from('x'), version: big });
+    expect(await s.compareAndSet(sid, big - 256, Buffer.from('stale'), 60_000)).toBe('conflict');
+    expect(await s.compareAndSet(sid, big, Buffer.from('y'), 60_000)).toBe('ok');
+    expect(await s.get(sid)).toEqual({ value: Buffer.from('y'), version: big + 1 });
+  });
+
+  it('refuses a record shorter than its version prefix as a store error, not as data', async () => {
+    const sid = randomUUID();
+    await redis.set(`${prefix}{s:${sid}}:rec`, 'short', 'PX', 60_000);
+    const err: unknown = await store().get(sid).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreUnavailableError);
+    expect(((err as Error).cause as Error).message).toMatch(/version prefix/);
+  });
+
   it('maps Redis errors to StoreUnavailableError with a generic message and the cause kept', async () => {
     const sid = randomUUID();
-    await redis.set(`${prefix}{s:${sid}}:rec`, 'not a hash');
+    await redis.hset(`${prefix}{s:${sid}}:rec`, 'v', '1', 'd', 'old hash layout');
     const err: unknown = await store().get(sid).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreUnavailableError);
     expect((err as Error).message).toBe('session store unavailable (get)');

@@ -39,10 +39,10 @@ describe('redis store during an outage', () => {
       await waitForRedis(redis, 5000);
       const store = createRedisStore({ redis });
       const sid = randomUUID();
-      expect(await store.create(sid, 'v', 60_000)).toBe(true);
+      expect(await store.create(sid, Buffer.from('v'), 60_000)).toBe(true);
 
       server.kill();
-      const calls: (() => Promise<unknown>)[] = [() => store.get(sid), () => store.compareAndSet(sid, 1, 'v2', 60_000), () => store.ping()];
+      const calls: (() => Promise<unknown>)[] = [() => store.get(sid), () => store.compareAndSet(sid, 1, Buffer.from('v2'), 60_000), () => store.ping()];
       for (const call of calls) {
         const { error, ms } = await timed(call());
         expect(error).toBeInstanceOf(StoreUnavailableError);
@@ -56,8 +56,11 @@ describe('redis store during an outage', () => {
       await waitForRedis(redis, 5000);
       // The new server is empty: the session is gone, but the store works again.
       expect(await store.get(sid)).toBeNull();
-      expect(await store.create(sid, 'again', 60_000)).toBe(true);
-      expect(await store.get(sid)).toEqual({ value: 'again', version: 1 });
+      expect(await store.create(sid, Buffer.from('again'), 60_000)).toBe(true);
+      expect(await store.get(sid)).toEqual({ value: Buffer.from('again'), version: 1 });
+      // The new server's script cache is empty too: EVAL stands in for EVALSHA, binary replies included.
+      await store.putSide(sid, 'n', Buffer.from([0, 0x3a, 0xff]), 60_000);
+      expect(await store.getSide(sid, 'n')).toEqual(Buffer.from([0, 0x3a, 0xff]));
       expect(lines.some((l) => l.includes('redis connection error'))).toBe(true);
       expect(lines.some((l) => l.includes('redis connection restored'))).toBe(true);
     } finally {
