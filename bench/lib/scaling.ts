@@ -1,7 +1,9 @@
 // Session lookup as the store grows: copies of a real session, sealed by the service's own crypto under
-// fresh ids and written through its own Redis store, then GET /auth/session with a random one of them per
-// request, so lookups spread over the whole keyspace. Seeded sessions count as just seen (lastSeenAt ahead),
-// so the lookups read only and the sizes are compared like for like.
+// fresh ids and written through its own Redis store, then GET /auth/session on a working set of 1,000 of
+// them drawn uniformly from all stored, a random one per request. The working set is the same size at every
+// size, so the service's in-process caches behave alike and only the number of stored sessions changes.
+// Seeded sessions count as just seen (lastSeenAt ahead), so the lookups read only. Redis's own time per
+// command (INFO commandstats) is recorded too, since the Redis server is shared with other clients.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createRedisStore } from '../../src/sessions/redis-store.js';
@@ -17,6 +19,8 @@ export interface ScalingRow {
   /** Redis used_memory growth per seeded session (INFO memory), a cross-check of MEMORY USAGE. */
   usedMemoryPerSession: number;
   seedSeconds: number;
+  /** Redis's time per command during the lookups, per answered lookup, largest first (all clients). */
+  redisCommands: Array<{ command: string; usecPerLookup: number }>;
 }
 
 export interface ScalingOptions extends LoadOptions {
@@ -30,8 +34,13 @@ export interface ScalingOptions extends LoadOptions {
   rounds: number;
 }
 
-const SAMPLE_SIZE = 20_000;
+const SAMPLE_SIZE = 1_000;
 const BATCH = 2_000;
+
+async function commandUsec(redis: Redis): Promise<Map<string, number>> {
+  const info = await redis.info('commandstats');
+  return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=\d+,usec=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
 
 async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
@@ -74,6 +83,7 @@ export async function runScaling(o: ScalingOptions): Promise<ScalingRow[]> {
     const previous = rows.at(-1)?.sessions ?? 0;
     const cookieName = o.templateCookie.slice(0, o.templateCookie.indexOf('='));
     const samples: Sample[] = [];
+    const usecBefore = await commandUsec(o.redis);
     for (let round = 0; round < o.rounds; round += 1) {
       const spec = {
         method: 'GET' as const,
@@ -82,7 +92,14 @@ export async function runScaling(o: ScalingOptions): Promise<ScalingRow[]> {
       };
       samples.push(await runLoad(o.service, spec, o));
     }
-    rows.push({ sessions: size, samples, usedMemoryPerSession: grown / Math.max(1, size - previous), seedSeconds });
+    const usecAfter = await commandUsec(o.redis);
+    const lookups = samples.reduce((sum, s) => sum + s.responses, 0);
+    const redisCommands = [...usecAfter]
+      .map(([command, usec]) => ({ command, usecPerLookup: (usec - (usecBefore.get(command) ?? 0)) / Math.max(1, lookups) }))
+      .filter((c) => c.usecPerLookup >= 0.05)
+      .sort((a, b) => b.usecPerLookup - a.usecPerLookup)
+      .slice(0, 4);
+    rows.push({ sessions: size, samples, usedMemoryPerSession: grown / Math.max(1, size - previous), seedSeconds, redisCommands });
   }
   return rows;
 }
