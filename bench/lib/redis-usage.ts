@@ -13,6 +13,8 @@ export interface SessionBytes {
   /** MEMORY USAGE of the per-customer index of a customer with one session (a guest): the worst case. */
   serviceIndex: number;
   servicePerSession: number;
+  /** The index of a registered customer with many sessions (every login of the rounds): bytes per member. */
+  serviceSharedIndex: { members: number; bytesPerMember: number };
   /** Mean MEMORY USAGE of connect-redis's `sess:<id>` string. */
   naivePerSession: number;
   /** Bytes the bench's longer key prefixes add per session over the defaults (`bff:`, connect-redis's `sess:`). */
@@ -37,6 +39,11 @@ export async function measureSessionBytes(redis: Redis, world: World): Promise<S
   const me = await expectJson(200, world.serviceB.url, 'GET', '/auth/session', { headers: { cookie: guest.cookie! } });
   const index = await memoryUsage(redis, createKeyBuilder(world.prefixes.serviceB).index(String(me.body.customer.id)));
 
+  const member = await expectJson(200, world.serviceA.url, 'GET', '/auth/session', { headers: { cookie: world.cookies.serviceA[0]! } });
+  const sharedKey = keysA.index(String(member.body.customer.id));
+  const members = await redis.zcard(sharedKey);
+  const serviceSharedIndex = { members, bytesPerMember: (await memoryUsage(redis, sharedKey)) / Math.max(1, members) };
+
   // express-session's cookie is `s:<id>.<signature>`, URL-encoded.
   const naiveIds = world.cookies.naiveA.map((c) => decodeURIComponent(cookieValue(c)).slice(2).split('.')[0]!);
   const naive = await Promise.all(naiveIds.map((id) => memoryUsage(redis, `${world.prefixes.naive}sess:${id}`)));
@@ -45,7 +52,7 @@ export async function measureSessionBytes(redis: Redis, world: World): Promise<S
   // Both the record key and the index key carry the prefix; the bench's is longer than the default `bff:`.
   const serviceKeyExtra = 2 * (world.prefixes.serviceA.length - 'bff:'.length);
   const naiveKeyExtra = world.prefixes.naive.length;
-  return { serviceRecord, serviceIndex: index, servicePerSession: serviceRecord + index, naivePerSession: mean(naive), serviceKeyExtra, naiveKeyExtra };
+  return { serviceRecord, serviceIndex: index, servicePerSession: serviceRecord + index, serviceSharedIndex, naivePerSession: mean(naive), serviceKeyExtra, naiveKeyExtra };
 }
 
 /** Deletes every key under `prefix`; returns how many. */

@@ -68,13 +68,16 @@ export function renderReport(r: BenchReport, analysis: string | undefined): stri
     table(['route', 'service req/s', '÷ bare Fastify', '÷ Fastify + 1 HMGET', '÷ emulator direct', 'service CPU ÷ upstream CPU', '÷ naive', 'naive CPU ÷ service CPU'], ratioRows(r.summaries)),
     loggingSection(r.summaries),
     '## Redis per session',
-    `MEMORY USAGE … SAMPLES 0 of the keys of live sessions. The bench's key prefixes are longer than the defaults; the last column takes the difference off (≈, allocator size classes aside).`,
+    `MEMORY USAGE … SAMPLES 0 of the keys of live sessions. The bench's key prefixes are longer than the defaults; the last column takes the difference off (≈, allocator size classes aside). "Per session" counts a guest, whose customer index holds one session: the worst case; a registered customer's index is shared by all their sessions (next row).`,
     table(
       ['system', 'bytes measured', 'with default key prefix'],
       [
         ['service: session record (`…{s:<sid>}:rec`)', n(r.bytes.serviceRecord), n(r.bytes.serviceRecord - r.bytes.serviceKeyExtra / 2)],
         ['service: customer index, one session (guest)', n(r.bytes.serviceIndex), n(r.bytes.serviceIndex - r.bytes.serviceKeyExtra / 2)],
         ['**service: per session**', `**${n(r.bytes.servicePerSession)}**`, `**${n(r.bytes.servicePerSession - r.bytes.serviceKeyExtra)}**`],
+        ...(r.bytes.serviceSharedIndex
+          ? [[`service: index of a registered customer, per session (${n(r.bytes.serviceSharedIndex.members)} sessions)`, n(r.bytes.serviceSharedIndex.bytesPerMember), n(r.bytes.serviceSharedIndex.bytesPerMember)]]
+          : []),
         ['naive: connect-redis `sess:` string', n(r.bytes.naivePerSession), n(r.bytes.naivePerSession - r.bytes.naiveKeyExtra)],
       ],
     ),
