@@ -2,10 +2,11 @@
 // No process.env, no listen, no signal handlers here: server.ts does those, tests call this directly.
 import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { requestIdFrom } from './http/request-id.js';
+import { responseSerializerCompiler } from './http/response-serializer.js';
 import { createLogger } from './logger.js';
 import { demoRoutes } from './demo/demo-routes.js';
 import { accessLogPlugin } from './plugins/access-log.js';
@@ -47,7 +48,7 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   acceptEmptyJsonBodies(app);
   closeConnectionsWhenClosing(app);
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler);
 
   // Infrastructure, then security, then routes: each step may rely on the ones before it.
   await app.register(errorHandlerPlugin, { cookie: config.session });
