@@ -2,8 +2,8 @@
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { MockAgent } from 'undici';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AppError } from '../../src/errors.js';
 import { createAccessTokenVerifier, type AccessTokenVerifierOptions } from '../../src/tokens/access-token-verifier.js';
+import { failure } from '../helpers/failure.js';
 
 const ORIGIN = 'https://acme-live.auth.scayle.cloud';
 const JWKS_URL = `${ORIGIN}/.well-known/jwks.json`;
@@ -42,14 +42,6 @@ function verifier(options: Partial<AccessTokenVerifierOptions> = {}) {
   return createAccessTokenVerifier({ jwksUrl: JWKS_URL, dispatcher: agent, ...options });
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 beforeEach(() => {
   // Only Date is faked: jose's key cache reads Date.now, so moving the clock ages the cache.

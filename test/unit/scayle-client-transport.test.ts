@@ -3,10 +3,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
 import { transportCode } from '../../src/upstream/transport-errors.js';
 import { createScayleClient } from '../../src/upstream/scayle-client.js';
 import type { ScayleClient } from '../../src/upstream/types.js';
+import { failure } from '../helpers/failure.js';
 
 const PASSWORD = 'Pa55word-7c1e4b';
 const ctx = { requestId: 'req-t' };
@@ -40,14 +40,6 @@ function connect(baseUrl: string, requestTimeoutMs = 2_000): ScayleClient {
   return client;
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 afterEach(async () => {
   await client?.close();

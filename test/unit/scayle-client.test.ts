@@ -1,9 +1,9 @@
 // Unit tests of the SCAYLE client against a MockAgent: request shapes, token parsing and the failure table.
 import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it, vi, type Mock } from 'vitest';
-import { AppError } from '../../src/errors.js';
 import { createScayleClient } from '../../src/upstream/scayle-client.js';
 import type { CallContext, LoginInput, ScayleClient } from '../../src/upstream/types.js';
+import { failure } from '../helpers/failure.js';
 
 const ORIGIN = 'https://acme-live.auth.scayle.cloud';
 const CLIENT_ID = 'bff-client-id';
@@ -76,14 +76,6 @@ function intercept(op: Op, status: number, data: unknown = '', headers: Record<s
   return agent.get(ORIGIN).intercept(routes[op]).reply(status, body, { headers: { 'content-type': 'application/json', ...headers } });
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 function lastCall() {
   const call = agent.getCallHistory()?.lastCall();
