@@ -33,8 +33,26 @@ export interface BenchConfig {
   log: (line: string) => void;
 }
 
-export const FULL = { mode: 'full', rounds: 3, durationS: 5, warmupS: 1, connections: 50, scalingSizes: [1_000, 100_000, 1_000_000], scalingRounds: 2, storm: { sessions: 20, requestsPerSession: 50 } } as const;
-export const QUICK = { mode: 'quick', rounds: 1, durationS: 1, warmupS: 0, connections: 50, scalingSizes: [1_000, 10_000], scalingRounds: 1, storm: { sessions: 5, requestsPerSession: 50 } } as const;
+export const FULL = {
+  mode: 'full',
+  rounds: 3,
+  durationS: 5,
+  warmupS: 1,
+  connections: 50,
+  scalingSizes: [1_000, 100_000, 1_000_000],
+  scalingRounds: 2,
+  storm: { sessions: 20, requestsPerSession: 50 },
+} as const;
+export const QUICK = {
+  mode: 'quick',
+  rounds: 1,
+  durationS: 1,
+  warmupS: 0,
+  connections: 50,
+  scalingSizes: [1_000, 10_000],
+  scalingRounds: 1,
+  storm: { sessions: 5, requestsPerSession: 50 },
+} as const;
 
 export interface Machine {
   cpu: string;
@@ -72,7 +90,14 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
     const redisPid = Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
     const load = { durationS: config.durationS, connections: config.connections, redisPid: visiblePid(redisPid) ? redisPid : undefined };
     log(`starting targets (Redis prefix ${config.prefix})`);
-    const worldOptions = { redisUrl: config.redisUrl, prefix: config.prefix, encryptionKey, logLevel: config.logLevel, shedding: config.shedding, sessions: config.connections };
+    const worldOptions = {
+      redisUrl: config.redisUrl,
+      prefix: config.prefix,
+      encryptionKey,
+      logLevel: config.logLevel,
+      shedding: config.shedding,
+      sessions: config.connections,
+    };
     world = await startWorld(worldOptions);
     const scenarios = buildScenarios(world);
     if (config.warmupS > 0) {
@@ -86,7 +111,9 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
         const s = scenarios[(i + round) % scenarios.length]!;
         const sample = await runLoad(s.target, s.spec, load);
         samples[s.id]!.push(sample);
-        log(`round ${round + 1}/${config.rounds} ${s.id}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99} ms, ${sample.cpuUsPerReq.toFixed(1)} µs CPU/req${sample.failures ? `, ${sample.failures} failed ${JSON.stringify(sample.statuses)}` : ''}`);
+        log(
+          `round ${round + 1}/${config.rounds} ${s.id}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99} ms, ${sample.cpuUsPerReq.toFixed(1)} µs CPU/req${sample.failures ? `, ${sample.failures} failed ${JSON.stringify(sample.statuses)}` : ''}`,
+        );
       }
     }
     const summaries = scenarios.map((s) => summarise(s.id, s.system, s.route, samples[s.id]!));
@@ -114,7 +141,10 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
       rounds: config.scalingRounds,
       ...load,
     });
-    for (const row of scaling) log(`  ${row.sessions} sessions: ${row.samples.map((s) => Math.round(s.rps)).join(', ')} req/s (seeded in ${row.seedSeconds.toFixed(1)} s)`);
+    for (const row of scaling)
+      log(
+        `  ${row.sessions} sessions: ${row.samples.map((s) => Math.round(s.rps)).join(', ')} req/s (seeded in ${row.seedSeconds.toFixed(1)} s)`,
+      );
 
     const machine: Machine = {
       cpu: cpus()[0]?.model ?? 'unknown',

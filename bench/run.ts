@@ -16,7 +16,12 @@ import { checkTargets } from './lib/stats.js';
 import type { Route } from './lib/scenarios.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
+const flag = (name: string): string | undefined =>
+  args
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.split('=')
+    .slice(1)
+    .join('=');
 const quick = args.includes('--quick');
 const profile = args.includes('--profile');
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -78,7 +83,15 @@ if (profile) {
   const report = { ...raw, startedAt: new Date(raw.startedAt), finishedAt: new Date(raw.finishedAt), checks: checkTargets(raw) };
   write(resolve(ROOT, flag('out') ?? (quick ? 'bench/results/quick.md' : 'bench/RESULTS.md')), renderReport(report, analysis()));
 } else {
-  const report = await runBench({ ...(quick ? QUICK : FULL), scalingSizes: [...(quick ? QUICK : FULL).scalingSizes], redisUrl, prefix, logLevel, shedding, log });
+  const report = await runBench({
+    ...(quick ? QUICK : FULL),
+    scalingSizes: [...(quick ? QUICK : FULL).scalingSizes],
+    redisUrl,
+    prefix,
+    logLevel,
+    shedding,
+    log,
+  });
   write(resolve(ROOT, `bench/results/${quick ? 'quick' : 'full'}.json`), JSON.stringify(report, null, 1));
   write(resolve(ROOT, flag('out') ?? (quick ? 'bench/results/quick.md' : 'bench/RESULTS.md')), renderReport(report, analysis()));
   const missed = report.checks.filter((c) => !c.met);

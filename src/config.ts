@@ -12,13 +12,14 @@ export const DEV_DEFAULTS = {
   shopSecret: 'dev-shop-secret',
 } as const;
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const optionalString = z.string().trim().min(1).optional();
 const csv = (value: string | undefined): string[] =>
-  (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on'),
@@ -29,20 +30,33 @@ const schema = z.object({
     .optional()
     .describe('Fastify trustProxy: "true", a hop count, or comma-separated proxy IPs/CIDRs; unset trusts none'),
 
-  SCAYLE_AUTH_BASE_URL: z.url({ protocol: /^https?$/ }).optional().describe('Auth API origin; unset = dev mode with the embedded emulator'),
+  SCAYLE_AUTH_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('Auth API origin; unset = dev mode with the embedded emulator'),
   SCAYLE_CLIENT_ID: optionalString.describe('OAuth client id (Basic auth upstream)'),
   SCAYLE_CLIENT_SECRET: optionalString.describe('OAuth client secret (Basic auth upstream)'),
   SCAYLE_SHOP_ID: z.coerce.number().int().positive().optional().describe('SCAYLE shop id, injected upstream'),
   SCAYLE_SHOP_SECRET: optionalString.describe('Shop (checkout) secret that signs redirect JWTs'),
-  SCAYLE_JWKS_URL: z.url({ protocol: /^https?$/ }).optional().describe('JWKS URL; default <base>/.well-known/jwks.json'),
+  SCAYLE_JWKS_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('JWKS URL; default <base>/.well-known/jwks.json'),
   SCAYLE_CLIENT_KEY: optionalString.describe('client_key for magic-link and social login; default SCAYLE_CLIENT_ID'),
   UPSTREAM_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(2000).describe('Upstream connect timeout'),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(5000).describe('Upstream headers/body timeout'),
 
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional().describe('Redis URL; unset = bounded in-memory store (one process only)'),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/ })
+    .optional()
+    .describe('Redis URL; unset = bounded in-memory store (one process only)'),
   REDIS_KEY_PREFIX: z.string().default('bff:').describe('Prefix of every Redis key this service writes'),
 
-  SESSION_COOKIE_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional().describe('Session cookie name'),
+  SESSION_COOKIE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional()
+    .describe('Session cookie name'),
   SESSION_COOKIE_SECURE: bool.default(false).describe('Secure cookie with the __Host- prefix'),
   SESSION_IDLE_TTL_SECONDS: z.coerce.number().int().min(1).default(1800).describe('Sliding idle timeout'),
   SESSION_ABSOLUTE_TTL_SECONDS: z.coerce.number().int().min(1).default(604800).describe('Absolute session lifetime'),
@@ -54,7 +68,10 @@ const schema = z.object({
   MAGIC_LINK_URL: z.string().includes('{token}').optional().describe('Storefront magic-link page; must contain {token}'),
   LOGOUT_CALLBACK_URLS: z.string().optional().describe('Allow-list of logout redirect callback URLs'),
   CLIENT_KEYS: z.string().optional().describe('Comma-separated key=mode (cookie|token) entries'),
-  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional().describe("The service's own external URL"),
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe("The service's own external URL"),
   SOCIAL_PROVIDERS: z.string().optional().describe('Comma-separated social provider / idp keys'),
   SOCIAL_REDIRECT_URIS: z.string().optional().describe('Allow-list of social redirect_uri / return_to URLs'),
 
@@ -137,7 +154,9 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings count as unset: compose files and .env templates write `VAR=` for "not configured".
-  const cleaned: Record<string, string | undefined> = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const cleaned: Record<string, string | undefined> = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
   const parsed = schema.safeParse(cleaned);
   const problems: string[] = [];
   if (!parsed.success) {

@@ -31,7 +31,11 @@ async function main(): Promise<void> {
   }
 
   const app = await buildApp(config);
-  if (emulator) app.log.warn({ emulator: emulator.url }, 'dev mode: SCAYLE_AUTH_BASE_URL is unset, the embedded SCAYLE emulator answers upstream calls');
+  if (emulator)
+    app.log.warn(
+      { emulator: emulator.url },
+      'dev mode: SCAYLE_AUTH_BASE_URL is unset, the embedded SCAYLE emulator answers upstream calls',
+    );
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an uncaught error');

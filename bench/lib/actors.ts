@@ -23,7 +23,13 @@ export const BASIC_HEADERS = {
 export const STOREFRONT_HEADERS = { origin: ORIGIN, 'x-requested-with': 'XMLHttpRequest' };
 
 /** The service's environment: what server.ts would read, pointed at an emulator and a Redis prefix. */
-export function serviceEnv(upstreamUrl: string, redisUrl: string, keyPrefix: string, encryptionKey: string, logLevel: string): Record<string, string> {
+export function serviceEnv(
+  upstreamUrl: string,
+  redisUrl: string,
+  keyPrefix: string,
+  encryptionKey: string,
+  logLevel: string,
+): Record<string, string> {
   return {
     HOST: '127.0.0.1',
     PORT: '0',

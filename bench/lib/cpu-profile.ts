@@ -67,7 +67,8 @@ function label({ functionName, url, lineNumber }: ProfileNode['callFrame']): str
   const name = functionName || '(anonymous)';
   if (url === '') return name;
   const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
-  const where = pkg ?? (url.startsWith('node:') ? url.replace(/^node:(internal\/)?/, 'node:') : (/\/((?:src|bench)\/.+)$/.exec(url)?.[1] ?? url));
+  const where =
+    pkg ?? (url.startsWith('node:') ? url.replace(/^node:(internal\/)?/, 'node:') : (/\/((?:src|bench)\/.+)$/.exec(url)?.[1] ?? url));
   return `${name} — ${where}:${lineNumber + 1}`;
 }
 

@@ -35,7 +35,8 @@ export async function expectJson(
   options: { body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<JsonReply> {
   const reply = await callJson(base, method, path, options);
-  if (reply.status !== expected) throw new Error(`${method} ${path} answered ${reply.status}, expected ${expected}: ${JSON.stringify(reply.body)}`);
+  if (reply.status !== expected)
+    throw new Error(`${method} ${path} answered ${reply.status}, expected ${expected}: ${JSON.stringify(reply.body)}`);
   return reply;
 }
 

@@ -44,26 +44,29 @@ export async function runLoad(target: Target, spec: RequestSpec, options: LoadOp
   const redisBefore = options.redisPid === undefined ? 0 : cpuMicros(options.redisPid);
   const statuses: Record<string, number> = {};
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({
-    url: target.url,
-    connections: options.connections,
-    duration: options.durationS,
-    headers,
-    requests: [
+    const instance = autocannon(
       {
-        method: spec.method,
-        path: spec.path,
-        ...(spec.body !== undefined ? { body: spec.body } : {}),
-        ...(spec.perRequest
-          ? { setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...spec.perRequest!() } }) }
-          : {}),
+        url: target.url,
+        connections: options.connections,
+        duration: options.durationS,
+        headers,
+        requests: [
+          {
+            method: spec.method,
+            path: spec.path,
+            ...(spec.body !== undefined ? { body: spec.body } : {}),
+            ...(spec.perRequest
+              ? { setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...spec.perRequest!() } }) }
+              : {}),
+          },
+        ],
+        setupClient: (client) => {
+          const own = spec.perConnection?.[next++ % spec.perConnection.length];
+          if (own) client.setHeadersAndBody({ ...headers, ...own.headers }, own.body ?? spec.body);
+        },
       },
-    ],
-    setupClient: (client) => {
-      const own = spec.perConnection?.[next++ % spec.perConnection.length];
-      if (own) client.setHeadersAndBody({ ...headers, ...own.headers }, own.body ?? spec.body);
-    },
-  }, (error, done) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done)));
+      (error, done) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done)),
+    );
     instance.on('response', (_client, status: number) => {
       statuses[status] = (statuses[status] ?? 0) + 1;
     });

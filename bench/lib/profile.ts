@@ -32,7 +32,13 @@ export async function runProfiles(o: ProfileOptions): Promise<{ dir: string; pro
     const emulator = await startEmulator(`profile-emulator-${route}`, refreshing ? { accessTokenTtlSeconds: 20, rotation: 'off' } : {});
     const outDir = join(dir, route);
     try {
-      const service = await startService(`profile-service-${route}`, emulator, { ...o, sessions: o.connections }, `${o.prefix}prof-${route}:`, ['--cpu-prof', `--cpu-prof-dir=${outDir}`]);
+      const service = await startService(
+        `profile-service-${route}`,
+        emulator,
+        { ...o, sessions: o.connections },
+        `${o.prefix}prof-${route}:`,
+        ['--cpu-prof', `--cpu-prof-dir=${outDir}`],
+      );
       let sample: Sample;
       try {
         const email = `profile-${route}@bench.example`;
@@ -41,13 +47,23 @@ export async function runProfiles(o: ProfileOptions): Promise<{ dir: string; pro
         const scenario = bffScenarios('service', service, service, cookies, cookies, email).find((s) => s.route === route)!;
         await runLoad(service, scenario.spec, { durationS: 1, connections: o.connections });
         sample = await runLoad(service, scenario.spec, o);
-        o.log(`profiled ${route}: ${Math.round(sample.rps)} req/s, ${sample.cpuUsPerReq.toFixed(1)} µs CPU/req (with the profiler on), statuses ${JSON.stringify(sample.statuses)}`);
+        o.log(
+          `profiled ${route}: ${Math.round(sample.rps)} req/s, ${sample.cpuUsPerReq.toFixed(1)} µs CPU/req (with the profiler on), statuses ${JSON.stringify(sample.statuses)}`,
+        );
       } finally {
         // The profile is written when the process exits.
         await service.stop();
       }
-      const file = join(outDir, readdirSync(outDir).find((f) => f.endsWith('.cpuprofile'))!);
-      profiles.push({ route, sample, summary: summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, o.durationS * 1000), file });
+      const file = join(
+        outDir,
+        readdirSync(outDir).find((f) => f.endsWith('.cpuprofile'))!,
+      );
+      profiles.push({
+        route,
+        sample,
+        summary: summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, o.durationS * 1000),
+        file,
+      });
     } finally {
       await emulator.stop();
     }
@@ -60,7 +76,7 @@ const pct = (share: number): string => `${(share * 100).toFixed(1)}%`;
 export function renderProfiles(profiles: RouteProfile[]): string {
   const parts = [
     '# CPU profiles of the service, one route each',
-    'Self time of the main thread over the measured run; shares are of its busy (non-idle) time. The profiler samples wall time, so on a busy machine a syscall during which the thread was preempted looks longer than the CPU it used: read µs/req as relative weights, and the bench\'s CPU µs/req (from /proc) as the cost.',
+    "Self time of the main thread over the measured run; shares are of its busy (non-idle) time. The profiler samples wall time, so on a busy machine a syscall during which the thread was preempted looks longer than the CPU it used: read µs/req as relative weights, and the bench's CPU µs/req (from /proc) as the cost.",
   ];
   for (const p of profiles) {
     parts.push(`## ${ROUTE_LABELS[p.route]}`);
@@ -72,7 +88,9 @@ export function renderProfiles(profiles: RouteProfile[]): string {
       )} ms: busy ${Math.round(p.summary.busyMs)} ms (${perReq(p.summary.busyMs)} µs/req), idle ${Math.round(p.summary.idleMs)} ms. Profile: \`${p.file}\``,
     );
     const rows = (list: typeof p.summary.centres, limit: number): string[] =>
-      list.slice(0, limit).map((r) => `| ${r.name.replace(/\|/g, '\\|')} | ${Math.round(r.selfMs)} | ${perReq(r.selfMs)} | ${pct(r.share)} |`);
+      list
+        .slice(0, limit)
+        .map((r) => `| ${r.name.replace(/\|/g, '\\|')} | ${Math.round(r.selfMs)} | ${perReq(r.selfMs)} | ${pct(r.share)} |`);
     parts.push(['| cost centre | self ms | µs/req | share |', '| --- | --- | --- | --- |', ...rows(p.summary.centres, 20)].join('\n'));
     parts.push(['| function | self ms | µs/req | share |', '| --- | --- | --- | --- |', ...rows(p.summary.functions, 25)].join('\n'));
   }

@@ -52,7 +52,15 @@ export async function measureSessionBytes(redis: Redis, world: World): Promise<S
   // Both the record key and the index key carry the prefix; the bench's is longer than the default `bff:`.
   const serviceKeyExtra = 2 * (world.prefixes.serviceA.length - 'bff:'.length);
   const naiveKeyExtra = world.prefixes.naive.length;
-  return { serviceRecord, serviceIndex: index, servicePerSession: serviceRecord + index, serviceSharedIndex, naivePerSession: mean(naive), serviceKeyExtra, naiveKeyExtra };
+  return {
+    serviceRecord,
+    serviceIndex: index,
+    servicePerSession: serviceRecord + index,
+    serviceSharedIndex,
+    naivePerSession: mean(naive),
+    serviceKeyExtra,
+    naiveKeyExtra,
+  };
 }
 
 /** Deletes every key under `prefix`; returns how many. */

@@ -4,7 +4,8 @@ import type { BenchReport } from '../bench.js';
 import { median, type Summary } from './stats.js';
 import { ROUTE_LABELS, SYSTEM_LABELS, type Route, type System } from './scenarios.js';
 
-const n = (value: number, digits = 0): string => value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const n = (value: number, digits = 0): string =>
+  value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (value: number): string => (value < 10 ? value.toFixed(1) : n(value));
 const table = (head: string[], rows: string[][]): string =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -20,7 +21,9 @@ function scenarioRows(summaries: Summary[]): string[][] {
     n(s.cpuUsPerReq, 1),
     s.redisCpuUsPerReq === undefined ? '–' : n(s.redisCpuUsPerReq, 1),
     n(s.rssMb),
-    s.failures === 0 ? '0' : `${s.failures} ${JSON.stringify(Object.fromEntries(Object.entries(s.statuses).filter(([c]) => !c.startsWith('2'))))}`,
+    s.failures === 0
+      ? '0'
+      : `${s.failures} ${JSON.stringify(Object.fromEntries(Object.entries(s.statuses).filter(([c]) => !c.startsWith('2'))))}`,
   ]);
 }
 
@@ -59,13 +62,31 @@ export function renderReport(r: BenchReport, analysis: string | undefined): stri
     `- CPU: ${m.cpu}, ${m.cores} cores; memory ${m.memoryGb} GB; ${m.os}; Node ${m.node}\n` +
       `- Load average (1 min): ${m.loadBefore.toFixed(2)} before, ${m.loadAfter.toFixed(2)} after. The machine is shared: the noise column shows (max − min) / median across rounds.`,
     '## Targets',
-    table(['target', 'goal', 'measured', ''], r.checks.map((t) => [t.name, t.goal, t.measured, t.met ? '✅' : '❌'])),
+    table(
+      ['target', 'goal', 'measured', ''],
+      r.checks.map((t) => [t.name, t.goal, t.measured, t.met ? '✅' : '❌']),
+    ),
     '## Scenarios',
     'req/s counts 2xx answers only; p50/p99 are medians over rounds; CPU is utime+stime of the process under test (all threads) per answered request, Redis CPU the same for redis-server (all clients: it includes a little background work); RSS is the maximum after a round.',
-    table(['system', 'route', 'req/s median (min–max)', 'noise', 'p50 ms', 'p99 ms', 'CPU µs/req', 'Redis CPU µs/req', 'RSS MB', 'failed'], scenarioRows(r.summaries)),
+    table(
+      ['system', 'route', 'req/s median (min–max)', 'noise', 'p50 ms', 'p99 ms', 'CPU µs/req', 'Redis CPU µs/req', 'RSS MB', 'failed'],
+      scenarioRows(r.summaries),
+    ),
     '## Ratios (this run)',
     'On two shared cores a proxied call needs the CPU of the upstream, the service and Redis at once, so "÷ emulator direct" also depends on how much CPU the service spends per call next to the upstream: the "service CPU ÷ upstream CPU" column.',
-    table(['route', 'service req/s', '÷ bare Fastify', '÷ Fastify + 1 HMGET', '÷ emulator direct', 'service CPU ÷ upstream CPU', '÷ naive', 'naive CPU ÷ service CPU'], ratioRows(r.summaries)),
+    table(
+      [
+        'route',
+        'service req/s',
+        '÷ bare Fastify',
+        '÷ Fastify + 1 HMGET',
+        '÷ emulator direct',
+        'service CPU ÷ upstream CPU',
+        '÷ naive',
+        'naive CPU ÷ service CPU',
+      ],
+      ratioRows(r.summaries),
+    ),
     loggingSection(r.summaries),
     '## Redis per session',
     `MEMORY USAGE … SAMPLES 0 of the keys of live sessions. The bench's key prefixes are longer than the defaults; the last column takes the difference off (≈, allocator size classes aside). "Per session" counts a guest, whose customer index holds one session: the worst case; a registered customer's index is shared by all their sessions (next row).`,
@@ -74,9 +95,19 @@ export function renderReport(r: BenchReport, analysis: string | undefined): stri
       [
         ['service: session record (`…{s:<sid>}:rec`)', n(r.bytes.serviceRecord), n(r.bytes.serviceRecord - r.bytes.serviceKeyExtra / 2)],
         ['service: customer index, one session (guest)', n(r.bytes.serviceIndex), n(r.bytes.serviceIndex - r.bytes.serviceKeyExtra / 2)],
-        ['**service: per session**', `**${n(r.bytes.servicePerSession)}**`, `**${n(r.bytes.servicePerSession - r.bytes.serviceKeyExtra)}**`],
+        [
+          '**service: per session**',
+          `**${n(r.bytes.servicePerSession)}**`,
+          `**${n(r.bytes.servicePerSession - r.bytes.serviceKeyExtra)}**`,
+        ],
         ...(r.bytes.serviceSharedIndex
-          ? [[`service: index of a registered customer, per session (${n(r.bytes.serviceSharedIndex.members)} sessions)`, n(r.bytes.serviceSharedIndex.bytesPerMember), n(r.bytes.serviceSharedIndex.bytesPerMember)]]
+          ? [
+              [
+                `service: index of a registered customer, per session (${n(r.bytes.serviceSharedIndex.members)} sessions)`,
+                n(r.bytes.serviceSharedIndex.bytesPerMember),
+                n(r.bytes.serviceSharedIndex.bytesPerMember),
+              ],
+            ]
           : []),
         ['naive: connect-redis `sess:` string', n(r.bytes.naivePerSession), n(r.bytes.naivePerSession - r.bytes.naiveKeyExtra)],
       ],
@@ -85,7 +116,17 @@ export function renderReport(r: BenchReport, analysis: string | undefined): stri
     'GET /auth/session on a working set of 1,000 sessions drawn uniformly from all stored (copies of a real session sealed under fresh ids), a random one per request. ' +
       'Redis CPU and its time by command (INFO commandstats) count every client of the shared server.',
     table(
-      ['sessions stored', 'req/s median (min–max)', 'p50 ms', 'p99 ms', 'CPU µs/req', 'Redis CPU µs/req', 'Redis time by command, µs/lookup', 'Redis used_memory per seeded session', 'seeding'],
+      [
+        'sessions stored',
+        'req/s median (min–max)',
+        'p50 ms',
+        'p99 ms',
+        'CPU µs/req',
+        'Redis CPU µs/req',
+        'Redis time by command, µs/lookup',
+        'Redis used_memory per seeded session',
+        'seeding',
+      ],
       r.scaling.map((row) => {
         const rps = row.samples.map((s) => s.rps);
         return [
@@ -105,7 +146,16 @@ export function renderReport(r: BenchReport, analysis: string | undefined): stri
     `${r.storm.sessions} sessions with expiring access tokens; ${r.storm.requestsPerSession} concurrent POST /auth/token per session, alternating between ${r.storm.instances} service instances on one Redis; emulator with strict refresh-token rotation.`,
     table(
       ['requests', 'answered 200', 'upstream refresh calls', 'sessions', 'most distinct tokens for one session', 'wall time'],
-      [[n(r.storm.sessions * r.storm.requestsPerSession), n(r.storm.ok), n(r.storm.refreshCalls), n(r.storm.sessions), n(r.storm.maxTokensPerSession), `${n(r.storm.durationMs)} ms`]],
+      [
+        [
+          n(r.storm.sessions * r.storm.requestsPerSession),
+          n(r.storm.ok),
+          n(r.storm.refreshCalls),
+          n(r.storm.sessions),
+          n(r.storm.maxTokensPerSession),
+          `${n(r.storm.durationMs)} ms`,
+        ],
+      ],
     ),
     sheddingSection(r),
     METHOD,
@@ -120,7 +170,16 @@ function loggingSection(summaries: Summary[]): string {
     const warn = summaries.find((s) => s.system === 'quiet' && s.route === route);
     if (!info || !warn) return [];
     const saved = info.cpuUsPerReq - warn.cpuUsPerReq;
-    return [[ROUTE_LABELS[route], n(info.cpuUsPerReq, 1), n(warn.cpuUsPerReq, 1), `${n(saved, 1)} (${Math.round((saved / info.cpuUsPerReq) * 100)}%)`, n(info.rps.median), n(warn.rps.median)]];
+    return [
+      [
+        ROUTE_LABELS[route],
+        n(info.cpuUsPerReq, 1),
+        n(warn.cpuUsPerReq, 1),
+        `${n(saved, 1)} (${Math.round((saved / info.cpuUsPerReq) * 100)}%)`,
+        n(info.rps.median),
+        n(warn.rps.median),
+      ],
+    ];
   });
   if (rows.length === 0) return '';
   return [
@@ -141,7 +200,12 @@ function sheddingSection(r: BenchReport): string {
     table(
       ['shedding', '2xx req/s', 'answers by status', 'CPU µs per answer'],
       [
-        ['off (rounds above, median)', off ? n(off.rps.median) : '–', off ? JSON.stringify(off.statuses) : '–', off ? n(off.cpuUsPerReq, 1) : '–'],
+        [
+          'off (rounds above, median)',
+          off ? n(off.rps.median) : '–',
+          off ? JSON.stringify(off.statuses) : '–',
+          off ? n(off.cpuUsPerReq, 1) : '–',
+        ],
         ['on, at 0.98', n(s.rps), JSON.stringify(s.statuses), n(s.cpuUsPerReq, 1)],
       ],
     ),

@@ -62,7 +62,13 @@ export async function runScaling(o: ScalingOptions): Promise<ScalingRow[]> {
     const before = await usedMemory(o.redis);
     const started = Date.now();
     const now = Date.now();
-    const data = { ...template, createdAt: now, lastSeenAt: now + 3_600_000, idleExpiresAt: now + 3_600_000, absoluteExpiresAt: now + 7_200_000 };
+    const data = {
+      ...template,
+      createdAt: now,
+      lastSeenAt: now + 3_600_000,
+      idleExpiresAt: now + 3_600_000,
+      absoluteExpiresAt: now + 7_200_000,
+    };
     const plaintext = serialiseSession(data);
     while (seeded < size) {
       const count = Math.min(BATCH, size - seeded);

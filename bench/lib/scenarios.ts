@@ -37,14 +37,33 @@ export const ROUTE_LABELS: Record<Route, string> = {
 const withCookies = (cookies: string[]) => cookies.map((cookie) => ({ headers: { cookie } }));
 
 /** The same five routes, as the service and the naive baseline both expose them. */
-export function bffScenarios(system: 'service' | 'quiet' | 'naive', a: Target, b: Target, cookiesA: string[], cookiesB: string[], email: string): Scenario[] {
+export function bffScenarios(
+  system: 'service' | 'quiet' | 'naive',
+  a: Target,
+  b: Target,
+  cookiesA: string[],
+  cookiesB: string[],
+  email: string,
+): Scenario[] {
   const headers = { ...JSON_HEADERS, ...STOREFRONT_HEADERS };
   return [
     { route: 'session', target: a, spec: { method: 'GET', path: '/auth/session', perConnection: withCookies(cookiesA) } },
-    { route: 'token', target: a, spec: { method: 'POST', path: '/auth/token', headers: STOREFRONT_HEADERS, perConnection: withCookies(cookiesA) } },
-    { route: 'login', target: a, spec: { method: 'POST', path: '/auth/login', headers, body: JSON.stringify({ email, password: PASSWORD }) } },
+    {
+      route: 'token',
+      target: a,
+      spec: { method: 'POST', path: '/auth/token', headers: STOREFRONT_HEADERS, perConnection: withCookies(cookiesA) },
+    },
+    {
+      route: 'login',
+      target: a,
+      spec: { method: 'POST', path: '/auth/login', headers, body: JSON.stringify({ email, password: PASSWORD }) },
+    },
     { route: 'guest', target: b, spec: { method: 'POST', path: '/auth/login/guest', headers, body: JSON.stringify(GUEST) } },
-    { route: 'refresh', target: b, spec: { method: 'POST', path: '/auth/token', headers: STOREFRONT_HEADERS, perConnection: withCookies(cookiesB) } },
+    {
+      route: 'refresh',
+      target: b,
+      spec: { method: 'POST', path: '/auth/token', headers: STOREFRONT_HEADERS, perConnection: withCookies(cookiesB) },
+    },
   ].map((s) => ({ ...s, system, id: `${system}/${s.route}` }) as Scenario);
 }
 
@@ -54,9 +73,18 @@ export function buildScenarios(world: World): Scenario[] {
     {
       route: 'login',
       target: world.emulatorA,
-      spec: { method: 'POST', path: '/v1/auth/login', headers: BASIC_HEADERS, body: JSON.stringify({ email: world.emails.a, password: PASSWORD, ...shop }) },
+      spec: {
+        method: 'POST',
+        path: '/v1/auth/login',
+        headers: BASIC_HEADERS,
+        body: JSON.stringify({ email: world.emails.a, password: PASSWORD, ...shop }),
+      },
     },
-    { route: 'guest', target: world.emulatorB, spec: { method: 'POST', path: '/v1/auth/login/guest', headers: BASIC_HEADERS, body: JSON.stringify({ ...GUEST, ...shop }) } },
+    {
+      route: 'guest',
+      target: world.emulatorB,
+      spec: { method: 'POST', path: '/v1/auth/login/guest', headers: BASIC_HEADERS, body: JSON.stringify({ ...GUEST, ...shop }) },
+    },
     {
       route: 'refresh',
       target: world.emulatorB,
@@ -64,7 +92,9 @@ export function buildScenarios(world: World): Scenario[] {
         method: 'POST',
         path: '/v1/oauth/token',
         headers: BASIC_HEADERS,
-        perConnection: world.refreshTokens.map((token) => ({ body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: token }) })),
+        perConnection: world.refreshTokens.map((token) => ({
+          body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: token }),
+        })),
       },
     },
   ].map((s) => ({ ...s, system: 'upstream', id: `upstream/${s.route}` }) as Scenario);
@@ -74,7 +104,9 @@ export function buildScenarios(world: World): Scenario[] {
     ...upstream,
     ...bffScenarios('service', world.serviceA, world.serviceB, world.cookies.serviceA, world.cookies.serviceB, world.emails.a),
     // The same sessions through a second instance without per-request log lines: what logging costs.
-    ...bffScenarios('quiet', world.serviceQuiet, world.serviceQuiet, world.cookies.serviceA, [], world.emails.a).filter((s) => s.route === 'session' || s.route === 'token'),
+    ...bffScenarios('quiet', world.serviceQuiet, world.serviceQuiet, world.cookies.serviceA, [], world.emails.a).filter(
+      (s) => s.route === 'session' || s.route === 'token',
+    ),
     ...bffScenarios('naive', world.naiveA, world.naiveB, world.cookies.naiveA, world.cookies.naiveB, world.emails.a),
   ];
 }

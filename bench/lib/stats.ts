@@ -74,7 +74,12 @@ export function checkTargets({ summaries, bytes, scaling, storm }: Checked): Tar
     const svc = get('service', route);
     const r = ratio(svc.rps.median, bare.rps.median);
     checks.push({ name: `${ROUTE_LABELS[route]}: req/s vs bare Fastify`, goal: '≥ 0.75x', measured: x(r), met: r >= 0.75 });
-    checks.push({ name: `${ROUTE_LABELS[route]}: CPU per request`, goal: '≤ 30 µs', measured: `${svc.cpuUsPerReq.toFixed(1)} µs`, met: svc.cpuUsPerReq <= 30 });
+    checks.push({
+      name: `${ROUTE_LABELS[route]}: CPU per request`,
+      goal: '≤ 30 µs',
+      measured: `${svc.cpuUsPerReq.toFixed(1)} µs`,
+      met: svc.cpuUsPerReq <= 30,
+    });
   }
   for (const route of ['login', 'guest', 'refresh'] as const) {
     const r = ratio(get('service', route).rps.median, get('upstream', route).rps.median);
@@ -89,7 +94,12 @@ export function checkTargets({ summaries, bytes, scaling, storm }: Checked): Tar
     checks.push({ name: `${ROUTE_LABELS[route]}: p99 at 50 connections`, goal: '≤ 5 ms', measured: `${p99.toFixed(1)} ms`, met: p99 <= 5 });
   }
   const perSession = bytes.servicePerSession - bytes.serviceKeyExtra;
-  checks.push({ name: 'Redis per session (record + index, default `bff:` prefix)', goal: '≤ 1024 B', measured: `${Math.round(perSession)} B`, met: perSession <= 1024 });
+  checks.push({
+    name: 'Redis per session (record + index, default `bff:` prefix)',
+    goal: '≤ 1024 B',
+    measured: `${Math.round(perSession)} B`,
+    met: perSession <= 1024,
+  });
   const first = scaling[0];
   const last = scaling.at(-1);
   if (first && last) {

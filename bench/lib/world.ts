@@ -47,7 +47,10 @@ export function startEmulator(name: string, options: Record<string, unknown> = {
 export function startService(name: string, upstream: Target, o: WorldOptions, keyPrefix: string, nodeArgs: string[] = []): Promise<Target> {
   // Explicit either way, whatever the default: a closed-loop benchmark saturates the event loop by design, so
   // shedding by utilisation would turn a cost measurement into a count of 503s. The delay check stays on.
-  const env = { ...serviceEnv(upstream.url, o.redisUrl, keyPrefix, o.encryptionKey, o.logLevel), MAX_EVENT_LOOP_UTILIZATION: o.shedding ? String(SHEDDING_THRESHOLD) : '0' };
+  const env = {
+    ...serviceEnv(upstream.url, o.redisUrl, keyPrefix, o.encryptionKey, o.logLevel),
+    MAX_EVENT_LOOP_UTILIZATION: o.shedding ? String(SHEDDING_THRESHOLD) : '0',
+  };
   return startTarget(name, 'service.ts', { env, nodeArgs });
 }
 

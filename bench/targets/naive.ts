@@ -51,7 +51,10 @@ app.use(
 );
 
 function remember(req: Request, data: UpstreamTokens): void {
-  const claims = JSON.parse(Buffer.from(data.access_token.split('.')[1]!, 'base64url').toString()) as { customerId: number; guest?: boolean };
+  const claims = JSON.parse(Buffer.from(data.access_token.split('.')[1]!, 'base64url').toString()) as {
+    customerId: number;
+    guest?: boolean;
+  };
   req.session.tokens = { accessToken: data.access_token, refreshToken: data.refresh_token, expiresAt: Date.now() + data.expires_in * 1000 };
   req.session.customer = { id: String(claims.customerId), guest: claims.guest === true };
 }
@@ -68,7 +71,11 @@ function tokenReply(req: Request) {
 }
 
 app.post('/auth/login', async (req, res) => {
-  const { data } = await upstream.post<UpstreamTokens>('/v1/auth/login', { email: req.body.email, password: req.body.password, shop_id: o.shopId });
+  const { data } = await upstream.post<UpstreamTokens>('/v1/auth/login', {
+    email: req.body.email,
+    password: req.body.password,
+    shop_id: o.shopId,
+  });
   remember(req, data);
   res.json(tokenReply(req));
 });
@@ -88,7 +95,10 @@ app.post('/auth/token', async (req, res) => {
   const tokens = req.session.tokens;
   if (!tokens) return void res.status(401).json({ error: 'not logged in' });
   if (tokens.expiresAt - Date.now() < 30_000) {
-    const { data } = await upstream.post<UpstreamTokens>('/v1/oauth/token', { grant_type: 'refresh_token', refresh_token: tokens.refreshToken });
+    const { data } = await upstream.post<UpstreamTokens>('/v1/oauth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refreshToken,
+    });
     remember(req, data);
   }
   res.json(tokenReply(req));

@@ -49,26 +49,32 @@ export async function demoRoutes(app: FastifyInstance): Promise<void> {
     const queryAt = request.url.indexOf('?');
     const path = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
     if (!path.endsWith('/')) return reply.redirect(`/demo/${queryAt === -1 ? '' : request.url.slice(queryAt)}`, 302);
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', PAGE_CSP)
-      .header('cache-control', 'no-store')
-      // Other sites get no referrer (the URL may hold a magic token); not no-referrer, under which the Fetch
-      // spec has POSTs carry `Origin: null`, which the CSRF rule rejects.
-      .header('referrer-policy', 'same-origin')
-      .header('x-content-type-options', 'nosniff')
-      .send(DEMO_HTML);
+    return (
+      reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', PAGE_CSP)
+        .header('cache-control', 'no-store')
+        // Other sites get no referrer (the URL may hold a magic token); not no-referrer, under which the Fetch
+        // spec has POSTs carry `Origin: null`, which the CSRF rule rejects.
+        .header('referrer-policy', 'same-origin')
+        .header('x-content-type-options', 'nosniff')
+        .send(DEMO_HTML)
+    );
   });
 
-  app.get('/demo/bff-client.js', { schema: { summary: 'Dev mode only: the typed client as an ES module', tags: ['demo'] } }, async (_request, reply) => {
-    clientScript ??= loadClientScript().catch((error: unknown) => {
-      clientScript = undefined; // let the next request try again
-      throw error;
-    });
-    return reply
-      .type('text/javascript; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .header('x-content-type-options', 'nosniff')
-      .send(await clientScript);
-  });
+  app.get(
+    '/demo/bff-client.js',
+    { schema: { summary: 'Dev mode only: the typed client as an ES module', tags: ['demo'] } },
+    async (_request, reply) => {
+      clientScript ??= loadClientScript().catch((error: unknown) => {
+        clientScript = undefined; // let the next request try again
+        throw error;
+      });
+      return reply
+        .type('text/javascript; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .header('x-content-type-options', 'nosniff')
+        .send(await clientScript);
+    },
+  );
 }

@@ -18,8 +18,7 @@ export function gate(ctx: EmulatorContext, endpoint: EndpointName): onRequestAsy
     }
     if (fault.status === undefined && fault.body === undefined) return undefined;
     const status = fault.status ?? (fault.body === undefined ? 500 : 200);
-    const body =
-      fault.body ?? JSON.stringify({ error: 'injected_fault', message: `Injected ${status}.`, context: null });
+    const body = fault.body ?? JSON.stringify({ error: 'injected_fault', message: `Injected ${status}.`, context: null });
     // Returning the reply tells Fastify the request is answered and the handler must not run.
     return reply.code(status).type('application/json').send(body);
   };

@@ -47,11 +47,7 @@ export function checkClient(ctx: EmulatorContext, request: FastifyRequest, reply
 }
 
 /** Bearer customer authentication; answers 401 invalid_token itself when it fails. */
-export async function checkBearer(
-  ctx: EmulatorContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): Promise<AccessRecord | undefined> {
+export async function checkBearer(ctx: EmulatorContext, request: FastifyRequest, reply: FastifyReply): Promise<AccessRecord | undefined> {
   const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
   const record = match?.[1] ? await verifyAccess(ctx, match[1]) : undefined;
   if (!record) {

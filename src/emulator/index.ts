@@ -32,9 +32,7 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-export async function startEmulator(
-  options: EmulatorOptions & { host?: string; port?: number },
-): Promise<Emulator> {
+export async function startEmulator(options: EmulatorOptions & { host?: string; port?: number }): Promise<Emulator> {
   const { host = '127.0.0.1', port = 0, ...emulatorOptions } = options;
   const ctx: EmulatorContext = await createEmulatorContext(emulatorOptions);
   const app = buildEmulatorApp(ctx);

@@ -71,9 +71,7 @@ export interface EmulatorOptions {
 }
 
 /** Options with every default filled in; the object routes read on each request (so setOptions applies at once). */
-export type Settings = Required<
-  Omit<EmulatorOptions, 'unknownEmailStatus' | 'externalRedirectError' | 'clientKey' | 'issuer'>
-> &
+export type Settings = Required<Omit<EmulatorOptions, 'unknownEmailStatus' | 'externalRedirectError' | 'clientKey' | 'issuer'>> &
   Pick<EmulatorOptions, 'unknownEmailStatus' | 'externalRedirectError' | 'clientKey' | 'issuer'>;
 
 export const DEFAULT_MAGIC_LINK_URL = 'http://localhost:3000/magic-link?token={token}';

@@ -3,14 +3,22 @@
 import { z } from 'zod';
 
 const text = z.string().trim().min(1).max(255);
-export const email = z.string().trim().min(3).max(255).regex(/^[^@\s]+@[^@\s]+$/, 'not an e-mail address');
+export const email = z
+  .string()
+  .trim()
+  .min(3)
+  .max(255)
+  .regex(/^[^@\s]+@[^@\s]+$/, 'not an e-mail address');
 export const gender = z.enum(['m', 'f', 'd', 'n']);
 export const password = z.string().min(1).max(1024);
 export const absoluteUrl = z.url();
 
 /** `shop_id` as an integer equal to the emulated shop. */
 export function shopIdField(shopId: number): z.ZodType<number> {
-  return z.number().int().refine((value) => value === shopId, 'unknown shop');
+  return z
+    .number()
+    .int()
+    .refine((value) => value === shopId, 'unknown shop');
 }
 
 export function registerBody(shopId: number) {
@@ -35,7 +43,11 @@ export function guestBody(shopId: number) {
 export function resetEmailBody(shopId: number) {
   return z.object({
     email,
-    reset_url: z.string().min(1).max(2048).refine((url) => url.includes('{hash}'), 'must contain {hash}'),
+    reset_url: z
+      .string()
+      .min(1)
+      .max(2048)
+      .refine((url) => url.includes('{hash}'), 'must contain {hash}'),
     shop_id: shopIdField(shopId),
   });
 }

@@ -4,15 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { decodeJwt } from 'jose';
 import { ENDPOINTS } from './records.js';
-import type {
-  AccessRecord,
-  Customer,
-  EndpointName,
-  Grant,
-  OutboxEntry,
-  RefreshRecord,
-  TokenFamily,
-} from './records.js';
+import type { AccessRecord, Customer, EndpointName, Grant, OutboxEntry, RefreshRecord, TokenFamily } from './records.js';
 
 const RECENT_LIMIT = 50;
 
@@ -91,8 +83,7 @@ export class EmulatorState {
   /** The registered customer with this e-mail, or a new password-less one (sign-up by link or provider). */
   findOrCreatePasswordless(email: string, idp?: string): Customer {
     return (
-      this.findRegisteredByEmail(email) ??
-      this.addCustomer({ email, firstName: '', lastName: '', guest: false, ...(idp ? { idp } : {}) })
+      this.findRegisteredByEmail(email) ?? this.addCustomer({ email, firstName: '', lastName: '', guest: false, ...(idp ? { idp } : {}) })
     );
   }
 

@@ -36,8 +36,7 @@ export async function refresh(ctx: EmulatorContext, token: string): Promise<Refr
     if (previous) previous.revoked = true;
   }
   const access = await mintAccess(ctx, family);
-  const expiresAt =
-    settings.refreshExpiry === 'sliding' ? now + settings.refreshTokenTtlSeconds * 1000 : family.refreshExpiresAt;
+  const expiresAt = settings.refreshExpiry === 'sliding' ? now + settings.refreshTokenTtlSeconds * 1000 : family.refreshExpiresAt;
 
   if (settings.rotation === 'off') {
     // The same refresh token stays valid; it now belongs with the newest access token.

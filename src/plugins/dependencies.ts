@@ -60,8 +60,10 @@ export const dependenciesPlugin = fp(
       // if it stays down the service still starts, reports not-ready and answers 503 until it is back.
       await waitForRedis(redis, 3_000).catch(() => app.log.error('Redis is not reachable yet; session routes answer 503 until it is'));
     }
-    if (!overrides.store && !redis) app.log.warn('REDIS_URL is unset: sessions live in this process only (fine for development, not for more than one instance)');
-    if (config.session.encryptionKeysGenerated) app.log.warn('SESSION_ENCRYPTION_KEYS is unset: using a random key, sessions will not survive a restart');
+    if (!overrides.store && !redis)
+      app.log.warn('REDIS_URL is unset: sessions live in this process only (fine for development, not for more than one instance)');
+    if (config.session.encryptionKeysGenerated)
+      app.log.warn('SESSION_ENCRYPTION_KEYS is unset: using a random key, sessions will not survive a restart');
     const { metrics } = app;
     const store = instrumentStore(rawStore, metrics);
 

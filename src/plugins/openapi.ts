@@ -31,7 +31,7 @@ function problemComponent(): Record<string, unknown> {
 function describeErrors(): string {
   const rows = CODES.map((code) => `| \`${code}\` | ${ERROR_CODES[code].status} | ${ERROR_CODES[code].title} |`);
   return [
-    'Backend-for-frontend between a SCAYLE storefront (web and mobile) and SCAYLE\'s Authentication API.',
+    "Backend-for-frontend between a SCAYLE storefront (web and mobile) and SCAYLE's Authentication API.",
     '',
     'Web clients hold a session cookie; token-mode (mobile) clients send `x-client-key` when a session is created and',
     '`Authorization: Token <session_token>` afterwards. Every response carries `x-request-id`.',

@@ -33,7 +33,11 @@ export const rateLimitsPlugin = fp(
     // stacked (the first marks the request as checked and the second returns at once, so the e-mail
     // budget never ran), and they read `groupId` from the route's config only, so every group shared one
     // per-IP budget. Here each budget is a plain check whose key names its group.
-    const budget = (max: number, keyOf: (request: FastifyRequest) => string | undefined, denied: { inc(): void }): preHandlerAsyncHookHandler => {
+    const budget = (
+      max: number,
+      keyOf: (request: FastifyRequest) => string | undefined,
+      denied: { inc(): void },
+    ): preHandlerAsyncHookHandler => {
       const check = app.createRateLimit({
         max,
         timeWindow: 60_000,
@@ -60,7 +64,9 @@ export const rateLimitsPlugin = fp(
           config.rateLimit.emailPerMinute,
           (request) => {
             const email = emailOf(request);
-            return email === undefined ? undefined : `${group}:email:${createHash('sha256').update(email).digest('base64url').slice(0, 22)}`;
+            return email === undefined
+              ? undefined
+              : `${group}:email:${createHash('sha256').update(email).digest('base64url').slice(0, 22)}`;
           },
           emailDenied,
         ),

@@ -186,9 +186,7 @@ export function createMemoryStore({
       if (!entry) return [];
       storeIndex(key, entry.members, cutoff);
       // Same order as ZRANGE: by score, ties by member.
-      return [...entry.members]
-        .sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0))
-        .map(([sid]) => sid);
+      return [...entry.members].sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0)).map(([sid]) => sid);
     }),
 
     ping: lift(() => undefined),

@@ -79,13 +79,19 @@ export function createTokenRefresher(options: TokenRefresherOptions) {
       }
       if (Date.now() - started > waitMs) {
         events.failed?.('lock_timeout');
-        throw new AppError('UPSTREAM_TIMEOUT', { detail: 'Token refresh is taking too long; retry shortly', headers: { 'retry-after': '1' } });
+        throw new AppError('UPSTREAM_TIMEOUT', {
+          detail: 'Token refresh is taking too long; retry shortly',
+          headers: { 'retry-after': '1' },
+        });
       }
     }
     if (Date.now() - started > pollMs) events.lockWait?.(Date.now() - started);
-    const renew = setInterval(() => {
-      sessions.store.renewLock(session.sid, owner, lockTtlMs).catch(() => undefined);
-    }, Math.floor(lockTtlMs / 3));
+    const renew = setInterval(
+      () => {
+        sessions.store.renewLock(session.sid, owner, lockTtlMs).catch(() => undefined);
+      },
+      Math.floor(lockTtlMs / 3),
+    );
     renew.unref();
     try {
       // Re-read under the lock: another instance may have refreshed between our read and the lock.
@@ -120,7 +126,12 @@ export function createTokenRefresher(options: TokenRefresherOptions) {
       accessExpiresAt: verified.expiresAt,
     };
     // Kept briefly so a request that still holds the old refresh token is served, not logged out.
-    await sessions.store.putSide(session.sid, `${RESULT_SIDE}:${fingerprint(oldRefreshToken)}`, sessions.seal(session.sid, JSON.stringify(update)), 30_000);
+    await sessions.store.putSide(
+      session.sid,
+      `${RESULT_SIDE}:${fingerprint(oldRefreshToken)}`,
+      sessions.seal(session.sid, JSON.stringify(update)),
+      30_000,
+    );
     return writeTokens(session, update, ctx);
   }
 

@@ -51,7 +51,13 @@ export function createScayleClient(options: ScayleClientOptions): ScayleClient {
   }
 
   /** OAuth-client calls: Basic auth, shop_id in the body. */
-  const oauthClient = (operation: Operation, method: 'POST' | 'PUT', path: string, body: Record<string, unknown>, ctx: CallContext): UpstreamCall => ({
+  const oauthClient = (
+    operation: Operation,
+    method: 'POST' | 'PUT',
+    path: string,
+    body: Record<string, unknown>,
+    ctx: CallContext,
+  ): UpstreamCall => ({
     operation,
     method,
     path,
@@ -66,26 +72,37 @@ export function createScayleClient(options: ScayleClientOptions): ScayleClient {
 
     register: (input, ctx) =>
       tokens(
-        oauthClient('register', 'POST', '/v1/auth/register', {
-          first_name: input.firstName,
-          last_name: input.lastName,
-          email: input.email,
-          password: input.password,
-          gender: input.gender,
-        }, ctx),
+        oauthClient(
+          'register',
+          'POST',
+          '/v1/auth/register',
+          {
+            first_name: input.firstName,
+            last_name: input.lastName,
+            email: input.email,
+            password: input.password,
+            gender: input.gender,
+          },
+          ctx,
+        ),
       ),
 
-    login: (input, ctx) =>
-      tokens(oauthClient('login', 'POST', '/v1/auth/login', { email: input.email, password: input.password }, ctx)),
+    login: (input, ctx) => tokens(oauthClient('login', 'POST', '/v1/auth/login', { email: input.email, password: input.password }, ctx)),
 
     guestLogin: (input, ctx) =>
       tokens(
-        oauthClient('guestLogin', 'POST', '/v1/auth/login/guest', {
-          first_name: input.firstName,
-          last_name: input.lastName,
-          email: input.email,
-          gender: input.gender,
-        }, ctx),
+        oauthClient(
+          'guestLogin',
+          'POST',
+          '/v1/auth/login/guest',
+          {
+            first_name: input.firstName,
+            last_name: input.lastName,
+            email: input.email,
+            gender: input.gender,
+          },
+          ctx,
+        ),
       ),
 
     // §5.10: the token endpoint takes JSON, Basic auth, and no shop_id.

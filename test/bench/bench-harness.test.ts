@@ -47,7 +47,17 @@ describe('bench harness', () => {
     expect(report.storm.maxTokensPerSession).toBe(1);
 
     const markdown = renderReport(report, 'analysis goes here');
-    for (const heading of ['## Machine', '## Targets', '## Scenarios', '## Ratios (this run)', '## What request logging costs', '## Redis per session', '## Session lookup vs sessions stored', '## Refresh storm', '## What remains']) {
+    for (const heading of [
+      '## Machine',
+      '## Targets',
+      '## Scenarios',
+      '## Ratios (this run)',
+      '## What request logging costs',
+      '## Redis per session',
+      '## Session lookup vs sessions stored',
+      '## Refresh storm',
+      '## What remains',
+    ]) {
       expect(markdown).toContain(heading);
     }
     expect(markdown).toMatch(/✅|❌/);

@@ -12,7 +12,13 @@ afterAll(async () => {
   await stack.close();
 });
 
-const registration = (email: string) => ({ gender: 'f', first_name: 'Ada', last_name: 'Lovelace', email, password: 'correct horse battery' });
+const registration = (email: string) => ({
+  gender: 'f',
+  first_name: 'Ada',
+  last_name: 'Lovelace',
+  email,
+  password: 'correct horse battery',
+});
 
 describe('register', () => {
   it('answers 201 with a token response, a session cookie and no refresh token anywhere', async () => {
@@ -109,7 +115,12 @@ describe('guest login', () => {
   });
 
   it('rejects a guest login without a valid gender with 400 VALIDATION_FAILED naming the field', async () => {
-    const res = await new Browser(stack.url).post('/auth/login/guest', { gender: 'x', first_name: 'G', last_name: 'U', email: uniqueEmail() });
+    const res = await new Browser(stack.url).post('/auth/login/guest', {
+      gender: 'x',
+      first_name: 'G',
+      last_name: 'U',
+      email: uniqueEmail(),
+    });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['gender']);

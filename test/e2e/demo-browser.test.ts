@@ -11,7 +11,15 @@ import { Browser, uniqueEmail } from '../helpers/http.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 let stack: Stack;
 let context: BrowserContext;
@@ -40,9 +48,15 @@ interface Observed {
 function observe(page: Page): Observed {
   const observed: Observed = { bodies: [], failures: [], consoleErrors: [] };
   page.on('response', (response) => {
-    if (response.status() >= 400) observed.failures.push(`${response.request().method()} ${new URL(response.url()).pathname} ${response.status()}`);
+    if (response.status() >= 400)
+      observed.failures.push(`${response.request().method()} ${new URL(response.url()).pathname} ${response.status()}`);
     // Redirects have no body to read.
-    observed.bodies.push(response.body().then((b) => b.toString('utf8'), () => ''));
+    observed.bodies.push(
+      response.body().then(
+        (b) => b.toString('utf8'),
+        () => '',
+      ),
+    );
   });
   page.on('console', (message) => {
     if (message.type() === 'error') observed.consoleErrors.push({ text: message.text(), url: message.location().url });

@@ -10,7 +10,12 @@ import { TEST_SECRETS } from '../helpers/stack.js';
 
 let emulator: Emulator;
 beforeAll(async () => {
-  emulator = await startEmulator({ clientId: TEST_SECRETS.clientId, clientSecret: TEST_SECRETS.clientSecret, shopId: 7, shopSecret: TEST_SECRETS.shopSecret });
+  emulator = await startEmulator({
+    clientId: TEST_SECRETS.clientId,
+    clientSecret: TEST_SECRETS.clientSecret,
+    shopId: 7,
+    shopSecret: TEST_SECRETS.shopSecret,
+  });
 });
 afterAll(async () => {
   await emulator.close();

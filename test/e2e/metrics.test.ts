@@ -135,7 +135,9 @@ describe('metrics of failures outside the upstream', () => {
 
   it('counts session store errors by operation', async () => {
     const browser = new Browser(stack.url);
-    expect((await browser.post('/auth/login/guest', { gender: 'd', first_name: 'S', last_name: 'D', email: uniqueEmail('store') })).status).toBe(200);
+    expect(
+      (await browser.post('/auth/login/guest', { gender: 'd', first_name: 'S', last_name: 'D', email: uniqueEmail('store') })).status,
+    ).toBe(200);
     storeDown = true;
     try {
       const res = await browser.get('/auth/session');

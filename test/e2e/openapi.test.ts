@@ -58,7 +58,12 @@ describe('OpenAPI document', () => {
   it('documents every route the app serves, and no docs or metrics route', () => {
     const routes = registeredRoutes(stack.app).filter((r) => !HIDDEN.test(r.path));
     // Sanity: the parser found the service's routes, not an empty list.
-    expect(routes).toEqual(expect.arrayContaining([{ method: 'POST', path: '/auth/login' }, { method: 'DELETE', path: '/auth/sessions/:id' }]));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        { method: 'POST', path: '/auth/login' },
+        { method: 'DELETE', path: '/auth/sessions/:id' },
+      ]),
+    );
     for (const { method, path } of routes) {
       expect(doc.paths[toOpenApiPath(path)]?.[method.toLowerCase()], `${method} ${path}`).toBeDefined();
     }
@@ -74,7 +79,9 @@ describe('OpenAPI document', () => {
         const problems = Object.entries<any>(operation.responses).filter(([status]) => /^[45]\d\d$/.test(status));
         expect(problems.length, `${method} ${path} declares its error statuses`).toBeGreaterThan(0);
         for (const [status, response] of [...problems, ['default', operation.responses.default]]) {
-          expect(response?.content?.['application/problem+json']?.schema, `${method} ${path} ${status}`).toEqual({ $ref: '#/components/schemas/Problem' });
+          expect(response?.content?.['application/problem+json']?.schema, `${method} ${path} ${status}`).toEqual({
+            $ref: '#/components/schemas/Problem',
+          });
         }
         const success = Object.keys(operation.responses).filter((s) => /^[23]\d\d$/.test(s));
         expect(success.length, `${method} ${path} declares its success status`).toBeGreaterThan(0);

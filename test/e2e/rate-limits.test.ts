@@ -57,7 +57,12 @@ describe('per e-mail on login', () => {
   it('counts differently written forms of one address as one budget, and no other address', async () => {
     const email = uniqueEmail('budget');
     const [local, domain] = email.split('@') as [string, string];
-    const spellings = [`${local[0]!.toUpperCase()}${local.slice(1)}@${domain.toUpperCase()}`, `${email} `, `  ${email.toUpperCase()}`, email];
+    const spellings = [
+      `${local[0]!.toUpperCase()}${local.slice(1)}@${domain.toUpperCase()}`,
+      `${email} `,
+      `  ${email.toUpperCase()}`,
+      email,
+    ];
     const browser = new Browser(one.url);
     const before = one.emulator.state.calls('login');
 

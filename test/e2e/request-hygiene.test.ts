@@ -24,7 +24,13 @@ describe('validation', () => {
   });
 
   it('names every invalid field of a registration', async () => {
-    const res = await new Browser(stack.url).post('/auth/register', { gender: 'q', first_name: '', last_name: 'x'.repeat(101), email: 'not-an-email', password: 'short' });
+    const res = await new Browser(stack.url).post('/auth/register', {
+      gender: 'q',
+      first_name: '',
+      last_name: 'x'.repeat(101),
+      email: 'not-an-email',
+      password: 'short',
+    });
     expect(res.status).toBe(400);
     const paths = res.body.errors.map((e: { path: string }) => e.path).sort();
     expect(paths).toEqual(['email', 'first_name', 'gender', 'last_name', 'password']);
@@ -32,7 +38,10 @@ describe('validation', () => {
   });
 
   it('answers malformed JSON with 400 INVALID_JSON as problem+json with the request id', async () => {
-    const res = await new Browser(stack.url).call('POST', '/auth/login', { rawBody: '{"email": ', headers: { 'x-request-id': 'trace-abc.123' } });
+    const res = await new Browser(stack.url).call('POST', '/auth/login', {
+      rawBody: '{"email": ',
+      headers: { 'x-request-id': 'trace-abc.123' },
+    });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: 'INVALID_JSON', status: 400, request_id: 'trace-abc.123' });
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -52,7 +61,10 @@ describe('validation', () => {
   });
 
   it('answers an unsupported content type with 415', async () => {
-    const res = await new Browser(stack.url).call('POST', '/auth/login', { rawBody: 'email=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await new Browser(stack.url).call('POST', '/auth/login', {
+      rawBody: 'email=a',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(415);
     expect(res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
@@ -70,7 +82,11 @@ describe('request ids', () => {
     expect(plain.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const insane = await new Browser(stack.url).get('/health/live', { headers: { 'x-request-id': 'bad id with spaces\u00e9' } });
     expect(insane.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    await new Browser(stack.url).post('/auth/login/guest', { gender: 'f', first_name: 'A', last_name: 'B', email: uniqueEmail() }, { headers: { 'x-request-id': 'corr-42' } });
+    await new Browser(stack.url).post(
+      '/auth/login/guest',
+      { gender: 'f', first_name: 'A', last_name: 'B', email: uniqueEmail() },
+      { headers: { 'x-request-id': 'corr-42' } },
+    );
     expect(stack.emulator.state.lastRequestIds?.('guest') ?? []).toContain('corr-42');
   });
 });
@@ -93,7 +109,10 @@ describe('CSRF', () => {
     const res = await browser.call('POST', '/auth/token', { csrf: false, headers: { origin: 'https://shop.example' } });
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('CSRF_REJECTED');
-    const withXCsrf = await browser.call('POST', '/auth/token', { csrf: false, headers: { origin: 'https://shop.example', 'x-csrf': '1' } });
+    const withXCsrf = await browser.call('POST', '/auth/token', {
+      csrf: false,
+      headers: { origin: 'https://shop.example', 'x-csrf': '1' },
+    });
     expect(withXCsrf.status).toBe(200);
   });
 
@@ -106,10 +125,16 @@ describe('CSRF', () => {
   });
 
   it('answers CORS preflights for allowed origins only', async () => {
-    const ok = await new Browser(stack.url).call('OPTIONS', '/auth/login', { csrf: false, headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' } });
+    const ok = await new Browser(stack.url).call('OPTIONS', '/auth/login', {
+      csrf: false,
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+    });
     expect(ok.headers['access-control-allow-origin']).toBe('https://shop.example');
     expect(ok.headers['access-control-allow-credentials']).toBe('true');
-    const evil = await new Browser(stack.url).call('OPTIONS', '/auth/login', { csrf: false, headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const evil = await new Browser(stack.url).call('OPTIONS', '/auth/login', {
+      csrf: false,
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(evil.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
@@ -120,7 +145,9 @@ describe('bodiless POSTs', () => {
     await browser.post('/auth/register', register());
     const token = await browser.call('POST', '/auth/token', { rawBody: '', headers: { 'content-type': 'application/json' } });
     expect(token.status).toBe(200);
-    const poisoned = await new Browser(stack.url).call('POST', '/auth/login', { rawBody: '{"__proto__": {"admin": true}, "email": "a@b.c", "password": "x"}' });
+    const poisoned = await new Browser(stack.url).call('POST', '/auth/login', {
+      rawBody: '{"__proto__": {"admin": true}, "email": "a@b.c", "password": "x"}',
+    });
     expect(poisoned.status).toBe(400);
     expect(poisoned.headers['x-request-id']).toBeDefined();
   });

@@ -30,7 +30,11 @@ describe('secrets', () => {
     const cookieValue = browser.cookies.get('bff_session')!;
     await record(browser.post('/auth/logout'));
     const app = new Browser(stack.url);
-    const mobile = await app.post('/auth/login/guest', { gender: 'n', first_name: 'A', last_name: 'B', email: uniqueEmail() }, { csrf: false, headers: { 'x-client-key': 'app-1' } });
+    const mobile = await app.post(
+      '/auth/login/guest',
+      { gender: 'n', first_name: 'A', last_name: 'B', email: uniqueEmail() },
+      { csrf: false, headers: { 'x-client-key': 'app-1' } },
+    );
     const sessionToken: string = mobile.body.session_token;
     await record(app.post('/auth/token', undefined, { csrf: false, headers: { authorization: `Token ${sessionToken}` } }));
 

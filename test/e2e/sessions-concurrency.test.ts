@@ -66,7 +66,12 @@ const COOKIE = 'bff_session';
 /** One guest session, and a browser holding its cookie on each of the given instances. */
 async function sharedSession(...stacks: Stack[]) {
   const [first, ...others] = stacks.map((s) => new Browser(s.url));
-  const login = await first!.post('/auth/login/guest', { gender: 'd', first_name: 'Con', last_name: 'Current', email: uniqueEmail('conc') });
+  const login = await first!.post('/auth/login/guest', {
+    gender: 'd',
+    first_name: 'Con',
+    last_name: 'Current',
+    email: uniqueEmail('conc'),
+  });
   expect(login.status).toBe(200);
   const cookie = first!.cookies.get(COOKIE)!;
   for (const browser of others) browser.cookies.set(COOKIE, cookie);

@@ -98,7 +98,17 @@ describe('at rest', () => {
     const state = old.emulator.state;
     const refreshTokens = [...state.refreshTokens.keys()];
     const accessTokens = [...state.accessTokens.values()].map((r) => r.token);
-    const secrets = [password, email, email.toLowerCase(), TEST_SECRETS.clientSecret, k1, k2, ...cookies, ...refreshTokens, ...accessTokens];
+    const secrets = [
+      password,
+      email,
+      email.toLowerCase(),
+      TEST_SECRETS.clientSecret,
+      k1,
+      k2,
+      ...cookies,
+      ...refreshTokens,
+      ...accessTokens,
+    ];
 
     // Values are binary: dump them as raw bytes and search bytes (latin1 maps each byte to one character).
     const dump = await withRedis(async (redis) => {

@@ -16,7 +16,11 @@ const password = 'correct horse battery';
 async function customerWithDevices(count: number): Promise<{ email: string; devices: Browser[]; tokens: string[] }> {
   const email = uniqueEmail('devices');
   const first = new Browser(stack.url);
-  const reg = await first.post('/auth/register', { gender: 'm', first_name: 'D', last_name: 'Evice', email, password }, { headers: { 'user-agent': 'device-0' } });
+  const reg = await first.post(
+    '/auth/register',
+    { gender: 'm', first_name: 'D', last_name: 'Evice', email, password },
+    { headers: { 'user-agent': 'device-0' } },
+  );
   const devices = [first];
   const tokens = [reg.body.access_token as string];
   for (let i = 1; i < count; i += 1) {

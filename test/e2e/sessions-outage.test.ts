@@ -101,90 +101,111 @@ function accessTokensFor(email: string): string[] {
 }
 
 describe('Redis stuck (SIGSTOP)', () => {
-  it('answers 503 at once, keeps the cookie, reports not-ready, and serves the same session after resume', async () => {
-    const browser = new Browser(stack.url);
-    expect((await browser.post('/auth/login/guest', guest())).status).toBe(200);
-    const cookie = browser.cookies.get(COOKIE)!;
+  it(
+    'answers 503 at once, keeps the cookie, reports not-ready, and serves the same session after resume',
+    async () => {
+      const browser = new Browser(stack.url);
+      expect((await browser.post('/auth/login/guest', guest())).status).toBe(200);
+      const cookie = browser.cookies.get(COOKIE)!;
 
-    redis.pause();
-    try {
-      expectStoreUnavailable(await answered(browser.get('/auth/session'), 'GET /auth/session'), browser, cookie);
-      expectStoreUnavailable(await answered(browser.post('/auth/token'), 'POST /auth/token'), browser, cookie);
-      expect((await browser.get('/health/live')).status).toBe(200);
-      await eventually(async () => {
-        const res = await answered(ready(browser), 'GET /health/ready');
-        return res.status === 503 && res.body.checks.store === 'failing';
-      }, 'readiness to report the store failing');
-    } finally {
-      redis.resume();
-    }
+      redis.pause();
+      try {
+        expectStoreUnavailable(await answered(browser.get('/auth/session'), 'GET /auth/session'), browser, cookie);
+        expectStoreUnavailable(await answered(browser.post('/auth/token'), 'POST /auth/token'), browser, cookie);
+        expect((await browser.get('/health/live')).status).toBe(200);
+        await eventually(async () => {
+          const res = await answered(ready(browser), 'GET /health/ready');
+          return res.status === 503 && res.body.checks.store === 'failing';
+        }, 'readiness to report the store failing');
+      } finally {
+        redis.resume();
+      }
 
-    const back = await answered(browser.get('/auth/session'), 'GET /auth/session after resume');
-    expect(back.status).toBe(200);
-    expect((await browser.post('/auth/token')).status).toBe(200);
-    expect(browser.cookies.get(COOKIE)).toBe(cookie);
-  }, OUTAGE_TEST_TIMEOUT_MS);
+      const back = await answered(browser.get('/auth/session'), 'GET /auth/session after resume');
+      expect(back.status).toBe(200);
+      expect((await browser.post('/auth/token')).status).toBe(200);
+      expect(browser.cookies.get(COOKIE)).toBe(cookie);
+    },
+    OUTAGE_TEST_TIMEOUT_MS,
+  );
 
-  it('fails open on the rate limiter: logins still reach SCAYLE, and a 503 (never a 500) when no session can be stored', async () => {
-    const password = 'outage password 123';
-    const email = uniqueEmail('limiter');
-    const browser = new Browser(stack.url);
-    expect((await browser.post('/auth/register', { gender: 'f', first_name: 'R', last_name: 'L', email, password })).status).toBe(201);
-    // Spend the e-mail's login budget (one per minute) while Redis is up.
-    expect((await new Browser(stack.url).post('/auth/login', { email, password: 'wrong password' })).status).toBe(401);
-    expect((await new Browser(stack.url).post('/auth/login', { email, password: 'wrong password' })).status).toBe(429);
-    const tokensBefore = accessTokensFor(email).length;
+  it(
+    'fails open on the rate limiter: logins still reach SCAYLE, and a 503 (never a 500) when no session can be stored',
+    async () => {
+      const password = 'outage password 123';
+      const email = uniqueEmail('limiter');
+      const browser = new Browser(stack.url);
+      expect((await browser.post('/auth/register', { gender: 'f', first_name: 'R', last_name: 'L', email, password })).status).toBe(201);
+      // Spend the e-mail's login budget (one per minute) while Redis is up.
+      expect((await new Browser(stack.url).post('/auth/login', { email, password: 'wrong password' })).status).toBe(401);
+      expect((await new Browser(stack.url).post('/auth/login', { email, password: 'wrong password' })).status).toBe(429);
+      const tokensBefore = accessTokensFor(email).length;
 
-    redis.pause();
-    try {
-      const before = stack.emulator.state.calls('login');
-      // The limiter cannot count: the attempt goes through to SCAYLE instead of being refused.
-      const wrong = await answered(new Browser(stack.url).post('/auth/login', { email, password: 'wrong password' }), 'wrong-password login');
-      expect(wrong.status).toBe(401);
-      expect(wrong.body.code).toBe('INVALID_CREDENTIALS');
-      // A correct password gets tokens from SCAYLE, but the session cannot be stored.
-      const right = await answered(new Browser(stack.url).post('/auth/login', { email, password }), 'login');
-      expect(right.status).toBe(503);
-      expect(right.body.code).toBe('SESSION_STORE_UNAVAILABLE');
-      expect(right.setCookies).toEqual([]);
-      expect(stack.emulator.state.calls('login')).toBe(before + 2);
-    } finally {
-      redis.resume();
-    }
-    // The tokens nobody holds were revoked upstream.
-    const minted = accessTokensFor(email).slice(tokensBefore);
-    expect(minted.length).toBe(1);
-    await eventually(async () => !(await stack.emulator.state.isAccessTokenValid(minted[0]!)), 'the orphaned token to be revoked', 3_000);
-  }, OUTAGE_TEST_TIMEOUT_MS);
+      redis.pause();
+      try {
+        const before = stack.emulator.state.calls('login');
+        // The limiter cannot count: the attempt goes through to SCAYLE instead of being refused.
+        const wrong = await answered(
+          new Browser(stack.url).post('/auth/login', { email, password: 'wrong password' }),
+          'wrong-password login',
+        );
+        expect(wrong.status).toBe(401);
+        expect(wrong.body.code).toBe('INVALID_CREDENTIALS');
+        // A correct password gets tokens from SCAYLE, but the session cannot be stored.
+        const right = await answered(new Browser(stack.url).post('/auth/login', { email, password }), 'login');
+        expect(right.status).toBe(503);
+        expect(right.body.code).toBe('SESSION_STORE_UNAVAILABLE');
+        expect(right.setCookies).toEqual([]);
+        expect(stack.emulator.state.calls('login')).toBe(before + 2);
+      } finally {
+        redis.resume();
+      }
+      // The tokens nobody holds were revoked upstream.
+      const minted = accessTokensFor(email).slice(tokensBefore);
+      expect(minted.length).toBe(1);
+      await eventually(async () => !(await stack.emulator.state.isAccessTokenValid(minted[0]!)), 'the orphaned token to be revoked', 3_000);
+    },
+    OUTAGE_TEST_TIMEOUT_MS,
+  );
 });
 
 describe('Redis dead (SIGKILL) and restarted', () => {
-  it('answers 503 while it is gone and reconnects by itself when it is back', async () => {
-    const browser = new Browser(stack.url);
-    expect((await browser.post('/auth/login/guest', guest())).status).toBe(200);
-    const cookie = browser.cookies.get(COOKIE)!;
+  it(
+    'answers 503 while it is gone and reconnects by itself when it is back',
+    async () => {
+      const browser = new Browser(stack.url);
+      expect((await browser.post('/auth/login/guest', guest())).status).toBe(200);
+      const cookie = browser.cookies.get(COOKIE)!;
 
-    redis.kill();
-    await eventually(async () => stack.app.redis?.status !== 'ready', 'the client to notice the dead server', 5_000);
-    expectStoreUnavailable(await answered(browser.get('/auth/session'), 'GET /auth/session'), browser, cookie);
-    expectStoreUnavailable(await answered(browser.post('/auth/token'), 'POST /auth/token'), browser, cookie);
-    const login = await answered(new Browser(stack.url).post('/auth/login/guest', guest()), 'guest login');
-    expect(login.status).toBe(503);
-    expect(login.body.code).toBe('SESSION_STORE_UNAVAILABLE');
-    expect((await browser.get('/health/live')).status).toBe(200);
-    await eventually(async () => (await answered(ready(browser), 'GET /health/ready')).body.checks.store === 'failing', 'readiness to fail');
+      redis.kill();
+      await eventually(async () => stack.app.redis?.status !== 'ready', 'the client to notice the dead server', 5_000);
+      expectStoreUnavailable(await answered(browser.get('/auth/session'), 'GET /auth/session'), browser, cookie);
+      expectStoreUnavailable(await answered(browser.post('/auth/token'), 'POST /auth/token'), browser, cookie);
+      const login = await answered(new Browser(stack.url).post('/auth/login/guest', guest()), 'guest login');
+      expect(login.status).toBe(503);
+      expect(login.body.code).toBe('SESSION_STORE_UNAVAILABLE');
+      expect((await browser.get('/health/live')).status).toBe(200);
+      await eventually(
+        async () => (await answered(ready(browser), 'GET /health/ready')).body.checks.store === 'failing',
+        'readiness to fail',
+      );
 
-    // A fresh, empty server on the same port: the process finds it without a restart of its own.
-    await redis.restart();
-    const fresh = new Browser(stack.url);
-    await eventually(async () => (await answered(fresh.post('/auth/login/guest', guest()), 'guest login')).status === 200, 'logins to work again');
-    expect((await fresh.get('/auth/session')).status).toBe(200);
-    expect((await fresh.post('/auth/token')).status).toBe(200);
-    await eventually(async () => (await ready(browser)).status === 200, 'readiness to recover');
-    // The old session lived only in the server that died (no persistence): it is gone, not a 5xx.
-    const old = await browser.get('/auth/session');
-    expect(old.status).toBe(401);
-  }, OUTAGE_TEST_TIMEOUT_MS);
+      // A fresh, empty server on the same port: the process finds it without a restart of its own.
+      await redis.restart();
+      const fresh = new Browser(stack.url);
+      await eventually(
+        async () => (await answered(fresh.post('/auth/login/guest', guest()), 'guest login')).status === 200,
+        'logins to work again',
+      );
+      expect((await fresh.get('/auth/session')).status).toBe(200);
+      expect((await fresh.post('/auth/token')).status).toBe(200);
+      await eventually(async () => (await ready(browser)).status === 200, 'readiness to recover');
+      // The old session lived only in the server that died (no persistence): it is gone, not a 5xx.
+      const old = await browser.get('/auth/session');
+      expect(old.status).toBe(401);
+    },
+    OUTAGE_TEST_TIMEOUT_MS,
+  );
 });
 
 describe('a store blip during login', () => {

@@ -81,7 +81,10 @@ describe('upstream failures', () => {
 describe('an upstream that refuses connections', () => {
   it('answers 503 UPSTREAM_UNAVAILABLE', async () => {
     const port = await freePort();
-    const dead = await startStack({ env: { SCAYLE_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json` }, sharedEmulator: { ...stack.emulator, url: `http://127.0.0.1:${port}` } });
+    const dead = await startStack({
+      env: { SCAYLE_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json` },
+      sharedEmulator: { ...stack.emulator, url: `http://127.0.0.1:${port}` },
+    });
     try {
       const res = await new Browser(dead.url).post('/auth/login/guest', guest());
       expect(res.status).toBe(503);

@@ -99,11 +99,9 @@ export function createEmulatorCaller(getEmulator: () => Emulator, client: Emulat
   return {
     call,
     register: (body: Record<string, unknown>) => call('POST', '/v1/auth/register', { body }),
-    login: (address: string, password: string) =>
-      call('POST', '/v1/auth/login', { body: { email: address, password, shop_id: shopId } }),
+    login: (address: string, password: string) => call('POST', '/v1/auth/login', { body: { email: address, password, shop_id: shopId } }),
     guest: (body: Record<string, unknown>) => call('POST', '/v1/auth/login/guest', { body }),
-    refresh: (token: string) =>
-      call('POST', '/v1/oauth/token', { body: { grant_type: 'refresh_token', refresh_token: token } }),
+    refresh: (token: string) => call('POST', '/v1/oauth/token', { body: { grant_type: 'refresh_token', refresh_token: token } }),
     validate: (accessToken: string) => call('GET', '/v1/oauth/token/validate', { auth: { bearer: accessToken } }),
   };
 }

@@ -42,7 +42,6 @@ function verifier(options: Partial<AccessTokenVerifierOptions> = {}) {
   return createAccessTokenVerifier({ jwksUrl: JWKS_URL, dispatcher: agent, ...options });
 }
 
-
 beforeEach(() => {
   // Only Date is faked: jose's key cache reads Date.now, so moving the clock ages the cache.
   vi.useFakeTimers({ toFake: ['Date'] });
@@ -56,7 +55,11 @@ beforeEach(() => {
     .intercept({ method: 'GET', path: '/.well-known/jwks.json' })
     .reply(() => {
       fetches += 1;
-      return { statusCode: 200, data: JSON.stringify({ keys: served }), responseOptions: { headers: { 'content-type': 'application/json' } } };
+      return {
+        statusCode: 200,
+        data: JSON.stringify({ keys: served }),
+        responseOptions: { headers: { 'content-type': 'application/json' } },
+      };
     })
     .persist();
 });
@@ -69,7 +72,12 @@ afterEach(async () => {
 describe('verify', () => {
   it('accepts a valid token and returns its facts', async () => {
     const token = await sign(keyA, { jti: 'jti-9' });
-    await expect(verifier().verify(token)).resolves.toEqual({ jti: 'jti-9', customerId: '4711', expiresAt: (nowS() + 600) * 1000, guest: false });
+    await expect(verifier().verify(token)).resolves.toEqual({
+      jti: 'jti-9',
+      customerId: '4711',
+      expiresAt: (nowS() + 600) * 1000,
+      guest: false,
+    });
   });
 
   it('falls back to sub for the customer id and reads a guest flag', async () => {
@@ -84,9 +92,24 @@ describe('verify', () => {
   it.each([
     ['signed by the wrong key', () => sign(keyEvil)],
     ['expired beyond the clock tolerance', () => sign(keyA, { exp: nowS() - 10 })],
-    ['missing jti', () => new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'kid-a' }).setExpirationTime(nowS() + 60).sign(keyA.privateKey)],
+    [
+      'missing jti',
+      () =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: 'RS256', kid: 'kid-a' })
+          .setExpirationTime(nowS() + 60)
+          .sign(keyA.privateKey),
+    ],
     ['missing exp', () => new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'kid-a' }).setJti('j').sign(keyA.privateKey)],
-    ['HS256 (symmetric, not allowed)', () => new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid: 'kid-a' }).setJti('j').setExpirationTime(nowS() + 60).sign(new Uint8Array(32))],
+    [
+      'HS256 (symmetric, not allowed)',
+      () =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: 'HS256', kid: 'kid-a' })
+          .setJti('j')
+          .setExpirationTime(nowS() + 60)
+          .sign(new Uint8Array(32)),
+    ],
     ['not a JWT at all', () => Promise.resolve('not.a.jwt')],
   ])('rejects a token %s with 502', async (_name, make) => {
     const err = await failure(verifier().verify(await make()));
@@ -157,12 +180,40 @@ describe('JWKS endpoint failures', () => {
   };
 
   it.each([
-    ['refused', (a: MockAgent) => a.get(ORIGIN).intercept({ path: '/.well-known/jwks.json' }).replyWithError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })), 'UPSTREAM_UNAVAILABLE'],
-    ['answering 503', (a: MockAgent) => a.get(ORIGIN).intercept({ path: '/.well-known/jwks.json' }).reply(503, 'down'), 'UPSTREAM_UNAVAILABLE'],
-    ['answering 500', (a: MockAgent) => a.get(ORIGIN).intercept({ path: '/.well-known/jwks.json' }).reply(500, 'oops'), 'UPSTREAM_BAD_RESPONSE'],
-    ['answering non-JSON', (a: MockAgent) => a.get(ORIGIN).intercept({ path: '/.well-known/jwks.json' }).reply(200, '<html>'), 'UPSTREAM_BAD_RESPONSE'],
-    ['answering a non-JWKS', (a: MockAgent) => a.get(ORIGIN).intercept({ path: '/.well-known/jwks.json' }).reply(200, '{"keys": 1}'), 'UPSTREAM_BAD_RESPONSE'],
-    ['too slow', (a: MockAgent) => a.get(ORIGIN).intercept({ path: '/.well-known/jwks.json' }).reply(200, '{"keys":[]}').delay(500), 'UPSTREAM_TIMEOUT'],
+    [
+      'refused',
+      (a: MockAgent) =>
+        a
+          .get(ORIGIN)
+          .intercept({ path: '/.well-known/jwks.json' })
+          .replyWithError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })),
+      'UPSTREAM_UNAVAILABLE',
+    ],
+    [
+      'answering 503',
+      (a: MockAgent) => a.get(ORIGIN).intercept({ path: '/.well-known/jwks.json' }).reply(503, 'down'),
+      'UPSTREAM_UNAVAILABLE',
+    ],
+    [
+      'answering 500',
+      (a: MockAgent) => a.get(ORIGIN).intercept({ path: '/.well-known/jwks.json' }).reply(500, 'oops'),
+      'UPSTREAM_BAD_RESPONSE',
+    ],
+    [
+      'answering non-JSON',
+      (a: MockAgent) => a.get(ORIGIN).intercept({ path: '/.well-known/jwks.json' }).reply(200, '<html>'),
+      'UPSTREAM_BAD_RESPONSE',
+    ],
+    [
+      'answering a non-JWKS',
+      (a: MockAgent) => a.get(ORIGIN).intercept({ path: '/.well-known/jwks.json' }).reply(200, '{"keys": 1}'),
+      'UPSTREAM_BAD_RESPONSE',
+    ],
+    [
+      'too slow',
+      (a: MockAgent) => a.get(ORIGIN).intercept({ path: '/.well-known/jwks.json' }).reply(200, '{"keys":[]}').delay(500),
+      'UPSTREAM_TIMEOUT',
+    ],
   ])('%s → %s', async (_name, arrange, code) => {
     vi.useRealTimers();
     const a = failingAgent();
@@ -176,7 +227,9 @@ describe('JWKS endpoint failures', () => {
   it('probe() rejects with the same mapping', async () => {
     vi.useRealTimers();
     const a = failingAgent();
-    a.get(ORIGIN).intercept({ path: '/.well-known/jwks.json' }).replyWithError(Object.assign(new Error('dns'), { code: 'ENOTFOUND' }));
+    a.get(ORIGIN)
+      .intercept({ path: '/.well-known/jwks.json' })
+      .replyWithError(Object.assign(new Error('dns'), { code: 'ENOTFOUND' }));
     const err = await failure(createAccessTokenVerifier({ jwksUrl: JWKS_URL, dispatcher: a }).probe());
     expect(err.code).toBe('UPSTREAM_UNAVAILABLE');
     await a.close();

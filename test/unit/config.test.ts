@@ -87,7 +87,9 @@ describe('loadConfig', () => {
   });
 
   it('rejects an absolute lifetime shorter than the idle timeout', () => {
-    expect(problemsOf({ SESSION_IDLE_TTL_SECONDS: '100', SESSION_ABSOLUTE_TTL_SECONDS: '50' }).join()).toContain('SESSION_ABSOLUTE_TTL_SECONDS');
+    expect(problemsOf({ SESSION_IDLE_TTL_SECONDS: '100', SESSION_ABSOLUTE_TTL_SECONDS: '50' }).join()).toContain(
+      'SESSION_ABSOLUTE_TTL_SECONDS',
+    );
   });
 });
 

@@ -7,7 +7,15 @@ import { parse } from 'yaml';
 import { CONFIG_VARIABLES } from '../../src/config.js';
 
 const read = (name: string) => readFileSync(new URL(`../../${name}`, import.meta.url), 'utf8');
-const EMULATOR_VARIABLES = ['EMULATOR_HOST', 'EMULATOR_PORT', 'SCAYLE_CLIENT_ID', 'SCAYLE_CLIENT_SECRET', 'SCAYLE_SHOP_ID', 'SCAYLE_SHOP_SECRET', 'MAGIC_LINK_URL'];
+const EMULATOR_VARIABLES = [
+  'EMULATOR_HOST',
+  'EMULATOR_PORT',
+  'SCAYLE_CLIENT_ID',
+  'SCAYLE_CLIENT_SECRET',
+  'SCAYLE_SHOP_ID',
+  'SCAYLE_SHOP_SECRET',
+  'MAGIC_LINK_URL',
+];
 
 interface Service {
   build?: unknown;

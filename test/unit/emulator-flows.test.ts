@@ -81,7 +81,7 @@ describe('password reset', () => {
 });
 
 describe('password change', () => {
-  it('checks the current password, then revokes the other families but not the caller\'s', async () => {
+  it("checks the current password, then revokes the other families but not the caller's", async () => {
     const address = email('change');
     const here = await register(address);
     const elsewhere = (await login(address, 'first password')).json;
@@ -109,7 +109,7 @@ describe('SSO: external redirect and code exchange', () => {
   const exchange = (code: string) => call('POST', '/v1/oauth/token', { body: { grant_type: 'authorization_code', code } });
   const claims = { idpKey: 'google', callbackUrl: 'https://shop.test/cb?redirectUrl=%2Faccount', clientId: CLIENT.clientId };
 
-  it('bounces to callbackUrl with a one-time code that exchanges for the IDP customer\'s tokens', async () => {
+  it("bounces to callbackUrl with a one-time code that exchanges for the IDP customer's tokens", async () => {
     const res = await start(claims);
     expect(res.status).toBe(302);
     const target = location(res);
@@ -162,8 +162,7 @@ describe('logout redirect', () => {
 
 describe('magic link (seed 004)', () => {
   const send = (address: string, path = '/v1/auth/by-link/link/') => call('POST', path, { body: { email: address } });
-  const redeem = (token: string, path = '/v1/auth/by-link/login/') =>
-    call('POST', path, { body: { token, client_key: 'app-key' } });
+  const redeem = (token: string, path = '/v1/auth/by-link/login/') => call('POST', path, { body: { token, client_key: 'app-key' } });
 
   it('returns _debug_auth_link, mails it, and logs in once with token == access_token', async () => {
     const address = email('magic');

@@ -38,7 +38,7 @@ describe('client authentication', () => {
     ['missing', 'none' as const],
     ['wrong secret', { headers: { authorization: `Basic ${Buffer.from('unit-client:nope').toString('base64')}` } }],
     ['a bearer token', { bearer: 'x.y.z' }],
-  ])('rejects %s Basic credentials with SCAYLE\'s INVALID_CLIENT body', async (_name, auth) => {
+  ])("rejects %s Basic credentials with SCAYLE's INVALID_CLIENT body", async (_name, auth) => {
     const opts = typeof auth === 'object' && 'headers' in auth ? { auth: 'none' as const, ...auth } : { auth };
     const res = await call('POST', '/v1/auth/register', { body: registration(), ...opts });
     expect(res.status).toBe(401);
@@ -46,7 +46,9 @@ describe('client authentication', () => {
   });
 
   it('guards the token endpoint and guest login too', async () => {
-    expect((await call('POST', '/v1/oauth/token', { auth: 'none', body: { grant_type: 'refresh_token', refresh_token: 'x' } })).status).toBe(401);
+    expect(
+      (await call('POST', '/v1/oauth/token', { auth: 'none', body: { grant_type: 'refresh_token', refresh_token: 'x' } })).status,
+    ).toBe(401);
     expect((await call('POST', '/v1/auth/login/guest', { auth: 'none', body: {} })).status).toBe(401);
   });
 });
@@ -203,7 +205,7 @@ describe('validate, revoke, logout', () => {
     await expect(emu.state.isAccessTokenValid(device2b.access_token)).resolves.toBe(false);
   });
 
-  it('revoke: unknown jti or another customer\'s is 404; X-Shop-Id is required', async () => {
+  it("revoke: unknown jti or another customer's is 404; X-Shop-Id is required", async () => {
     const mine = await register();
     const theirs = await register();
     const bearer = { bearer: mine.access_token };

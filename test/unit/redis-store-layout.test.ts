@@ -106,7 +106,9 @@ describe('redis store layout', () => {
   it('refuses a record shorter than its version prefix as a store error, not as data', async () => {
     const sid = randomUUID();
     await redis.set(`${prefix}{s:${sid}}:rec`, 'short', 'PX', 60_000);
-    const err: unknown = await store().get(sid).catch((e: unknown) => e);
+    const err: unknown = await store()
+      .get(sid)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreUnavailableError);
     expect(((err as Error).cause as Error).message).toMatch(/version prefix/);
   });
@@ -114,7 +116,9 @@ describe('redis store layout', () => {
   it('maps Redis errors to StoreUnavailableError with a generic message and the cause kept', async () => {
     const sid = randomUUID();
     await redis.hset(`${prefix}{s:${sid}}:rec`, 'v', '1', 'd', 'old hash layout');
-    const err: unknown = await store().get(sid).catch((e: unknown) => e);
+    const err: unknown = await store()
+      .get(sid)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreUnavailableError);
     expect((err as Error).message).toBe('session store unavailable (get)');
     expect(((err as Error).cause as Error).message).toMatch(/WRONGTYPE/);

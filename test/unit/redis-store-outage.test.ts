@@ -9,7 +9,10 @@ import { freePort, startPrivateRedis, type PrivateRedis } from '../helpers/redis
 
 async function timed<T>(promise: Promise<T>): Promise<{ error: unknown; ms: number }> {
   const started = performance.now();
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return { error, ms: performance.now() - started };
 }
 
@@ -42,7 +45,11 @@ describe('redis store during an outage', () => {
       expect(await store.create(sid, Buffer.from('v'), 60_000)).toBe(true);
 
       server.kill();
-      const calls: (() => Promise<unknown>)[] = [() => store.get(sid), () => store.compareAndSet(sid, 1, Buffer.from('v2'), 60_000), () => store.ping()];
+      const calls: (() => Promise<unknown>)[] = [
+        () => store.get(sid),
+        () => store.compareAndSet(sid, 1, Buffer.from('v2'), 60_000),
+        () => store.ping(),
+      ];
       for (const call of calls) {
         const { error, ms } = await timed(call());
         expect(error).toBeInstanceOf(StoreUnavailableError);

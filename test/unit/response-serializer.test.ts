@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { responseSerializerCompiler } from '../../src/http/response-serializer.js';
 import { sessionInfoResponse, tokenResponse } from '../../src/routes/auth/schemas.js';
 
-const serialize = (schema: unknown) => responseSerializerCompiler({ schema, method: 'POST', url: '/auth/token', httpStatus: '200' }) as (data: unknown) => string;
+const serialize = (schema: unknown) =>
+  responseSerializerCompiler({ schema, method: 'POST', url: '/auth/token', httpStatus: '200' }) as (data: unknown) => string;
 
 describe('response serialization', () => {
   it('drops a refresh_token (and any other unlisted field) from a token response', () => {

@@ -19,20 +19,48 @@ const ctx: CallContext = { requestId: 'req-7' };
 const TOKEN_BODY = { token_type: 'Bearer', access_token: 'new-access', refresh_token: 'new-refresh', expires_in: 60 };
 
 const ops = {
-  register: { method: 'POST', path: '/v1/auth/register', call: (c: ScayleClient) => c.register({ gender: 'm', firstName: 'A', lastName: 'B', email: 'a@example.test', password: PASSWORD }, ctx) },
-  login: { method: 'POST', path: '/v1/auth/login', call: (c: ScayleClient) => c.login({ email: 'a@example.test', password: PASSWORD }, ctx) },
-  guestLogin: { method: 'POST', path: '/v1/auth/login/guest', call: (c: ScayleClient) => c.guestLogin({ gender: 'd', firstName: 'A', lastName: 'B', email: 'a@example.test' }, ctx) },
+  register: {
+    method: 'POST',
+    path: '/v1/auth/register',
+    call: (c: ScayleClient) => c.register({ gender: 'm', firstName: 'A', lastName: 'B', email: 'a@example.test', password: PASSWORD }, ctx),
+  },
+  login: {
+    method: 'POST',
+    path: '/v1/auth/login',
+    call: (c: ScayleClient) => c.login({ email: 'a@example.test', password: PASSWORD }, ctx),
+  },
+  guestLogin: {
+    method: 'POST',
+    path: '/v1/auth/login/guest',
+    call: (c: ScayleClient) => c.guestLogin({ gender: 'd', firstName: 'A', lastName: 'B', email: 'a@example.test' }, ctx),
+  },
   refresh: { method: 'POST', path: '/v1/oauth/token', call: (c: ScayleClient) => c.refresh(REFRESH, ctx) },
   exchangeCode: { method: 'POST', path: '/v1/oauth/token', call: (c: ScayleClient) => c.exchangeCode('code-1', ctx) },
   logout: { method: 'POST', path: '/v1/auth/logout', call: (c: ScayleClient) => c.logout(ACCESS, ctx) },
   revokeToken: { method: 'DELETE', path: '/v1/oauth/tokens/jti-1', call: (c: ScayleClient) => c.revokeToken(ACCESS, 'jti-1', ctx) },
   validateToken: { method: 'GET', path: '/v1/oauth/token/validate', call: (c: ScayleClient) => c.validateToken(ACCESS, ctx) },
-  sendResetEmail: { method: 'POST', path: '/v1/auth/password/send-reset-email', call: (c: ScayleClient) => c.sendResetEmail('a@example.test', 'https://s.test/r?h={hash}', ctx) },
-  updatePasswordByHash: { method: 'PUT', path: '/v1/auth/password/update-by-hash', call: (c: ScayleClient) => c.updatePasswordByHash('hash-1', NEW_PASSWORD, ctx) },
-  changePassword: { method: 'PUT', path: '/v1/auth/password', call: (c: ScayleClient) => c.changePassword(ACCESS, PASSWORD, NEW_PASSWORD, ctx) },
+  sendResetEmail: {
+    method: 'POST',
+    path: '/v1/auth/password/send-reset-email',
+    call: (c: ScayleClient) => c.sendResetEmail('a@example.test', 'https://s.test/r?h={hash}', ctx),
+  },
+  updatePasswordByHash: {
+    method: 'PUT',
+    path: '/v1/auth/password/update-by-hash',
+    call: (c: ScayleClient) => c.updatePasswordByHash('hash-1', NEW_PASSWORD, ctx),
+  },
+  changePassword: {
+    method: 'PUT',
+    path: '/v1/auth/password',
+    call: (c: ScayleClient) => c.changePassword(ACCESS, PASSWORD, NEW_PASSWORD, ctx),
+  },
   sendMagicLink: { method: 'POST', path: '/v1/auth/by-link/link/', call: (c: ScayleClient) => c.sendMagicLink('a@example.test', ctx) },
   magicLinkLogin: { method: 'POST', path: '/v1/auth/by-link/login/', call: (c: ScayleClient) => c.magicLinkLogin('link-1', ctx) },
-  socialLogin: { method: 'POST', path: '/v1/auth/social/login/', call: (c: ScayleClient) => c.socialLogin('apple', 'code-2', 'https://s.test/cb', ctx) },
+  socialLogin: {
+    method: 'POST',
+    path: '/v1/auth/social/login/',
+    call: (c: ScayleClient) => c.socialLogin('apple', 'code-2', 'https://s.test/cb', ctx),
+  },
 };
 type Op = keyof typeof ops;
 
@@ -45,7 +73,15 @@ beforeEach(() => {
   agent = new MockAgent();
   agent.disableNetConnect();
   logger = { warn: vi.fn<LogFn>(), error: vi.fn<LogFn>(), debug: vi.fn<LogFn>() };
-  client = createScayleClient({ baseUrl: ORIGIN, clientId: 'bff-client', clientSecret: CLIENT_SECRET, shopId: 7, clientKey: 'ck', dispatcher: agent, logger });
+  client = createScayleClient({
+    baseUrl: ORIGIN,
+    clientId: 'bff-client',
+    clientSecret: CLIENT_SECRET,
+    shopId: 7,
+    clientKey: 'ck',
+    dispatcher: agent,
+    logger,
+  });
 });
 
 afterEach(async () => {
@@ -58,7 +94,10 @@ const echoingBody = (error: string) => JSON.stringify({ error, message: `UPSTREA
 
 function reply(op: Op, status: number, body = echoingBody('some_error'), headers: Record<string, string> = {}) {
   const { method, path } = ops[op];
-  agent.get(ORIGIN).intercept({ method, path }).reply(status, body, { headers: { 'content-type': 'application/json', ...headers } });
+  agent
+    .get(ORIGIN)
+    .intercept({ method, path })
+    .reply(status, body, { headers: { 'content-type': 'application/json', ...headers } });
 }
 
 async function failure(op: Op): Promise<AppError> {
@@ -71,31 +110,60 @@ async function failure(op: Op): Promise<AppError> {
 }
 
 function expectNoSecrets(err: AppError) {
-  const renderings = [String(err), err.message, JSON.stringify(err), inspect(err, { depth: 10 }), JSON.stringify([logger.warn.mock.calls, logger.error.mock.calls, logger.debug.mock.calls])];
+  const renderings = [
+    String(err),
+    err.message,
+    JSON.stringify(err),
+    inspect(err, { depth: 10 }),
+    JSON.stringify([logger.warn.mock.calls, logger.error.mock.calls, logger.debug.mock.calls]),
+  ];
   for (const text of renderings) for (const secret of SECRETS) expect(text).not.toContain(secret);
 }
 
 describe('the 4xx table', () => {
   const rows: [Op, number, ErrorCode | 'success' | false][] = [
-    ['login', 400, 'INVALID_CREDENTIALS'], ['login', 401, 'INVALID_CREDENTIALS'], ['login', 404, 'INVALID_CREDENTIALS'],
-    ['register', 409, 'EMAIL_TAKEN'], ['register', 400, 'VALIDATION_FAILED'], ['register', 422, 'VALIDATION_FAILED'],
-    ['guestLogin', 409, 'EMAIL_TAKEN'], ['guestLogin', 400, 'VALIDATION_FAILED'], ['guestLogin', 422, 'VALIDATION_FAILED'],
-    ['refresh', 400, 'SESSION_EXPIRED'], ['refresh', 401, 'SESSION_EXPIRED'],
-    ['exchangeCode', 400, 'SOCIAL_CODE_INVALID'], ['exchangeCode', 401, 'SOCIAL_CODE_INVALID'],
-    ['updatePasswordByHash', 400, 'RESET_HASH_INVALID'], ['updatePasswordByHash', 401, 'RESET_HASH_INVALID'],
-    ['updatePasswordByHash', 404, 'RESET_HASH_INVALID'], ['updatePasswordByHash', 406, 'RESET_HASH_INVALID'],
+    ['login', 400, 'INVALID_CREDENTIALS'],
+    ['login', 401, 'INVALID_CREDENTIALS'],
+    ['login', 404, 'INVALID_CREDENTIALS'],
+    ['register', 409, 'EMAIL_TAKEN'],
+    ['register', 400, 'VALIDATION_FAILED'],
+    ['register', 422, 'VALIDATION_FAILED'],
+    ['guestLogin', 409, 'EMAIL_TAKEN'],
+    ['guestLogin', 400, 'VALIDATION_FAILED'],
+    ['guestLogin', 422, 'VALIDATION_FAILED'],
+    ['refresh', 400, 'SESSION_EXPIRED'],
+    ['refresh', 401, 'SESSION_EXPIRED'],
+    ['exchangeCode', 400, 'SOCIAL_CODE_INVALID'],
+    ['exchangeCode', 401, 'SOCIAL_CODE_INVALID'],
+    ['updatePasswordByHash', 400, 'RESET_HASH_INVALID'],
+    ['updatePasswordByHash', 401, 'RESET_HASH_INVALID'],
+    ['updatePasswordByHash', 404, 'RESET_HASH_INVALID'],
+    ['updatePasswordByHash', 406, 'RESET_HASH_INVALID'],
     ['updatePasswordByHash', 422, 'VALIDATION_FAILED'],
     ['sendResetEmail', 404, 'success'],
-    ['logout', 401, 'success'], ['logout', 404, 'success'], ['revokeToken', 401, 'success'], ['revokeToken', 404, 'success'],
-    ['changePassword', 400, 'INVALID_CREDENTIALS'], ['changePassword', 401, 'INVALID_CREDENTIALS'],
-    ['changePassword', 403, 'INVALID_CREDENTIALS'], ['changePassword', 422, 'VALIDATION_FAILED'],
-    ['magicLinkLogin', 400, 'MAGIC_LINK_INVALID'], ['magicLinkLogin', 401, 'MAGIC_LINK_INVALID'], ['magicLinkLogin', 404, 'MAGIC_LINK_INVALID'],
-    ['socialLogin', 400, 'SOCIAL_CODE_INVALID'], ['socialLogin', 401, 'SOCIAL_CODE_INVALID'],
-    ['sendMagicLink', 404, 'success'], ['sendMagicLink', 400, 'VALIDATION_FAILED'],
+    ['logout', 401, 'success'],
+    ['logout', 404, 'success'],
+    ['revokeToken', 401, 'success'],
+    ['revokeToken', 404, 'success'],
+    ['changePassword', 400, 'INVALID_CREDENTIALS'],
+    ['changePassword', 401, 'INVALID_CREDENTIALS'],
+    ['changePassword', 403, 'INVALID_CREDENTIALS'],
+    ['changePassword', 422, 'VALIDATION_FAILED'],
+    ['magicLinkLogin', 400, 'MAGIC_LINK_INVALID'],
+    ['magicLinkLogin', 401, 'MAGIC_LINK_INVALID'],
+    ['magicLinkLogin', 404, 'MAGIC_LINK_INVALID'],
+    ['socialLogin', 400, 'SOCIAL_CODE_INVALID'],
+    ['socialLogin', 401, 'SOCIAL_CODE_INVALID'],
+    ['sendMagicLink', 404, 'success'],
+    ['sendMagicLink', 400, 'VALIDATION_FAILED'],
     ['validateToken', 401, false],
     // Statuses outside the table are SCAYLE misbehaving, not the user: 502.
-    ['login', 403, 'UPSTREAM_BAD_RESPONSE'], ['register', 401, 'UPSTREAM_BAD_RESPONSE'], ['sendResetEmail', 400, 'UPSTREAM_BAD_RESPONSE'],
-    ['validateToken', 403, 'UPSTREAM_BAD_RESPONSE'], ['logout', 418, 'UPSTREAM_BAD_RESPONSE'], ['refresh', 404, 'UPSTREAM_BAD_RESPONSE'],
+    ['login', 403, 'UPSTREAM_BAD_RESPONSE'],
+    ['register', 401, 'UPSTREAM_BAD_RESPONSE'],
+    ['sendResetEmail', 400, 'UPSTREAM_BAD_RESPONSE'],
+    ['validateToken', 403, 'UPSTREAM_BAD_RESPONSE'],
+    ['logout', 418, 'UPSTREAM_BAD_RESPONSE'],
+    ['refresh', 404, 'UPSTREAM_BAD_RESPONSE'],
     ['login', 302, 'UPSTREAM_BAD_RESPONSE'],
   ];
 

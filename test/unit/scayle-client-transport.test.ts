@@ -36,10 +36,17 @@ async function serve(handler: Handler): Promise<string> {
 }
 
 function connect(baseUrl: string, requestTimeoutMs = 2_000): ScayleClient {
-  client = createScayleClient({ baseUrl, clientId: 'id', clientSecret: 'secret', shopId: 3, clientKey: 'ck', requestTimeoutMs, connectTimeoutMs: 500 });
+  client = createScayleClient({
+    baseUrl,
+    clientId: 'id',
+    clientSecret: 'secret',
+    shopId: 3,
+    clientKey: 'ck',
+    requestTimeoutMs,
+    connectTimeoutMs: 500,
+  });
   return client;
 }
-
 
 afterEach(async () => {
   await client?.close();
@@ -55,7 +62,11 @@ describe('over a real socket', () => {
   it('talks to the origin with its own Pool, under a /v1 base URL', async () => {
     const base = await serve((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(TOKEN_BODY));
     const scayle = connect(`${base}/v1`);
-    await expect(scayle.login({ email: 'a@example.test', password: PASSWORD }, ctx)).resolves.toEqual({ accessToken: 'a', refreshToken: 'r', expiresIn: 60 });
+    await expect(scayle.login({ email: 'a@example.test', password: PASSWORD }, ctx)).resolves.toEqual({
+      accessToken: 'a',
+      refreshToken: 'r',
+      expiresIn: 60,
+    });
     expect(seen[0]).toMatchObject({ method: 'POST', url: '/v1/auth/login' });
     expect(seen[0]!.headers['authorization']).toBe(`Basic ${Buffer.from('id:secret').toString('base64')}`);
     expect(JSON.parse(seen[0]!.body)).toEqual({ email: 'a@example.test', password: PASSWORD, shop_id: 3 });
@@ -89,7 +100,9 @@ describe('over a real socket', () => {
 
   it('maps a socket closed before the answer to 502 and sends a POST only once', async () => {
     const base = await serve((req) => req.socket.destroy());
-    const err = await failure(connect(base).register({ gender: 'f', firstName: 'A', lastName: 'B', email: 'a@example.test', password: PASSWORD }, ctx));
+    const err = await failure(
+      connect(base).register({ gender: 'f', firstName: 'A', lastName: 'B', email: 'a@example.test', password: PASSWORD }, ctx),
+    );
     expect(err.code).toBe('UPSTREAM_BAD_RESPONSE');
     expect(hits).toBe(1);
   });

@@ -67,15 +67,25 @@ function setup(baseUrl = `${ORIGIN}/v1/`) {
   agent = new MockAgent({ enableCallHistory: true });
   agent.disableNetConnect();
   logger = { warn: vi.fn<LogFn>(), error: vi.fn<LogFn>(), debug: vi.fn<LogFn>() };
-  client = createScayleClient({ baseUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, shopId: SHOP_ID, clientKey: CLIENT_KEY, dispatcher: agent, logger });
+  client = createScayleClient({
+    baseUrl,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    shopId: SHOP_ID,
+    clientKey: CLIENT_KEY,
+    dispatcher: agent,
+    logger,
+  });
   return agent.get(ORIGIN);
 }
 
 function intercept(op: Op, status: number, data: unknown = '', headers: Record<string, string> = {}) {
   const body = typeof data === 'string' ? data : JSON.stringify(data);
-  return agent.get(ORIGIN).intercept(routes[op]).reply(status, body, { headers: { 'content-type': 'application/json', ...headers } });
+  return agent
+    .get(ORIGIN)
+    .intercept(routes[op])
+    .reply(status, body, { headers: { 'content-type': 'application/json', ...headers } });
 }
-
 
 function lastCall() {
   const call = agent.getCallHistory()?.lastCall();
@@ -90,17 +100,66 @@ afterEach(async () => {
 
 describe('request shapes', () => {
   const basic = (body: Record<string, unknown>) => ({ auth: 'basic' as const, body });
-  const cases: { op: Op; auth: 'basic' | 'bearer'; shopHeader?: boolean; body?: Record<string, unknown>; status?: number; reply?: unknown; result: unknown }[] = [
-    { op: 'register', ...basic({ first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.test', password: PASSWORD, gender: 'f', shop_id: SHOP_ID }), status: 201, reply: TOKEN_BODY, result: TOKENS },
+  const cases: {
+    op: Op;
+    auth: 'basic' | 'bearer';
+    shopHeader?: boolean;
+    body?: Record<string, unknown>;
+    status?: number;
+    reply?: unknown;
+    result: unknown;
+  }[] = [
+    {
+      op: 'register',
+      ...basic({ first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.test', password: PASSWORD, gender: 'f', shop_id: SHOP_ID }),
+      status: 201,
+      reply: TOKEN_BODY,
+      result: TOKENS,
+    },
     { op: 'login', ...basic({ email: 'ada@example.test', password: PASSWORD, shop_id: SHOP_ID }), reply: TOKEN_BODY, result: TOKENS },
-    { op: 'guestLogin', ...basic({ first_name: 'Gue', last_name: 'St', email: 'guest@example.test', gender: 'n', shop_id: SHOP_ID }), reply: TOKEN_BODY, result: TOKENS },
+    {
+      op: 'guestLogin',
+      ...basic({ first_name: 'Gue', last_name: 'St', email: 'guest@example.test', gender: 'n', shop_id: SHOP_ID }),
+      reply: TOKEN_BODY,
+      result: TOKENS,
+    },
     { op: 'refresh', ...basic({ grant_type: 'refresh_token', refresh_token: REFRESH }), reply: TOKEN_BODY, result: TOKENS },
     { op: 'exchangeCode', ...basic({ grant_type: 'authorization_code', code: 'auth-code-1' }), reply: TOKEN_BODY, result: TOKENS },
-    { op: 'sendResetEmail', ...basic({ email: 'ada@example.test', reset_url: 'https://shop.example.test/reset?hash={hash}', shop_id: SHOP_ID }), status: 204, result: undefined },
-    { op: 'updatePasswordByHash', ...basic({ hash: 'reset-hash-1', password: NEW_PASSWORD, shop_id: SHOP_ID }), reply: TOKEN_BODY, result: TOKENS },
-    { op: 'sendMagicLink', ...basic({ email: 'ada@example.test', shop_id: SHOP_ID }), reply: { _debug_auth_link: 'https://shop.example.test/auth/link/t1' }, result: { debugLink: 'https://shop.example.test/auth/link/t1' } },
-    { op: 'magicLinkLogin', ...basic({ token: 'link-token-1', client_key: CLIENT_KEY }), reply: { ...TOKEN_BODY, token: 'new-access', user: { id: 1 } }, result: TOKENS },
-    { op: 'socialLogin', ...basic({ provider: 'google-oauth2', code: 'social-code-1', client_key: CLIENT_KEY, redirect_uri: 'https://shop.example.test/social' }), reply: TOKEN_BODY, result: TOKENS },
+    {
+      op: 'sendResetEmail',
+      ...basic({ email: 'ada@example.test', reset_url: 'https://shop.example.test/reset?hash={hash}', shop_id: SHOP_ID }),
+      status: 204,
+      result: undefined,
+    },
+    {
+      op: 'updatePasswordByHash',
+      ...basic({ hash: 'reset-hash-1', password: NEW_PASSWORD, shop_id: SHOP_ID }),
+      reply: TOKEN_BODY,
+      result: TOKENS,
+    },
+    {
+      op: 'sendMagicLink',
+      ...basic({ email: 'ada@example.test', shop_id: SHOP_ID }),
+      reply: { _debug_auth_link: 'https://shop.example.test/auth/link/t1' },
+      result: { debugLink: 'https://shop.example.test/auth/link/t1' },
+    },
+    {
+      op: 'magicLinkLogin',
+      ...basic({ token: 'link-token-1', client_key: CLIENT_KEY }),
+      reply: { ...TOKEN_BODY, token: 'new-access', user: { id: 1 } },
+      result: TOKENS,
+    },
+    {
+      op: 'socialLogin',
+      ...basic({
+        provider: 'google-oauth2',
+        code: 'social-code-1',
+        client_key: CLIENT_KEY,
+        redirect_uri: 'https://shop.example.test/social',
+      }),
+      reply: TOKEN_BODY,
+      result: TOKENS,
+    },
     { op: 'logout', auth: 'bearer', shopHeader: true, status: 204, result: undefined },
     { op: 'revokeToken', auth: 'bearer', shopHeader: true, status: 204, result: undefined },
     { op: 'validateToken', auth: 'bearer', status: 200, result: true },

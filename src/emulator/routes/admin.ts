@@ -19,36 +19,38 @@ const faultBody = z.strictObject({
 const seconds = z.number().int().positive();
 
 /** Every JSON-expressible switch; `null` resets an optional one to its default. `now` stays programmatic. */
-const optionsPatch = z.strictObject({
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
-  shopId: z.number().int(),
-  shopSecret: z.string().min(1),
-  accessTokenTtlSeconds: seconds,
-  refreshTokenTtlSeconds: seconds,
-  rotation: z.enum(['strict', 'grace', 'off']),
-  rotationGraceMs: z.number().int().min(0),
-  refreshExpiry: z.enum(['sliding', 'absolute']),
-  reuseRevokesFamily: z.boolean(),
-  revokeAccessOnRefresh: z.boolean(),
-  invalidGrantStatus: z.literal([400, 401]),
-  registerStatus: z.literal([200, 201]),
-  wrongPasswordStatus: z.literal([400, 401, 404]),
-  unknownEmailStatus: z.literal([400, 401, 404]).nullable(),
-  passwordMinLength: z.number().int().min(1),
-  guestConflictsWithRegistered: z.boolean(),
-  resetUnknownEmailStatus: z.literal([204, 404]),
-  resetHashTtlSeconds: seconds,
-  passwordChangeRevokesOthers: z.boolean(),
-  emptySuccessStatus: z.literal([200, 204]),
-  authCodeTtlSeconds: seconds,
-  externalRedirectError: z.string().min(1).nullable(),
-  magicLinkUrl: z.string().includes('{token}'),
-  magicLinkTtlSeconds: seconds,
-  magicLinkCreatesCustomer: z.boolean(),
-  clientKey: z.string().min(1).nullable(),
-  issuer: z.string().min(1).nullable(),
-}).partial();
+const optionsPatch = z
+  .strictObject({
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1),
+    shopId: z.number().int(),
+    shopSecret: z.string().min(1),
+    accessTokenTtlSeconds: seconds,
+    refreshTokenTtlSeconds: seconds,
+    rotation: z.enum(['strict', 'grace', 'off']),
+    rotationGraceMs: z.number().int().min(0),
+    refreshExpiry: z.enum(['sliding', 'absolute']),
+    reuseRevokesFamily: z.boolean(),
+    revokeAccessOnRefresh: z.boolean(),
+    invalidGrantStatus: z.literal([400, 401]),
+    registerStatus: z.literal([200, 201]),
+    wrongPasswordStatus: z.literal([400, 401, 404]),
+    unknownEmailStatus: z.literal([400, 401, 404]).nullable(),
+    passwordMinLength: z.number().int().min(1),
+    guestConflictsWithRegistered: z.boolean(),
+    resetUnknownEmailStatus: z.literal([204, 404]),
+    resetHashTtlSeconds: seconds,
+    passwordChangeRevokesOthers: z.boolean(),
+    emptySuccessStatus: z.literal([200, 204]),
+    authCodeTtlSeconds: seconds,
+    externalRedirectError: z.string().min(1).nullable(),
+    magicLinkUrl: z.string().includes('{token}'),
+    magicLinkTtlSeconds: seconds,
+    magicLinkCreatesCustomer: z.boolean(),
+    clientKey: z.string().min(1).nullable(),
+    issuer: z.string().min(1).nullable(),
+  })
+  .partial();
 
 export function adminRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { faults, state } = ctx;

@@ -16,8 +16,7 @@ function tokenEndpoint(request: FastifyRequest): EndpointName {
 
 export function oauthRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { settings, state } = ctx;
-  const invalidGrant = (reply: FastifyReply, message: string) =>
-    fail(reply, settings.invalidGrantStatus, 'invalid_grant', message);
+  const invalidGrant = (reply: FastifyReply, message: string) => fail(reply, settings.invalidGrantStatus, 'invalid_grant', message);
 
   // The grant type lives in the body, so counting and faults wait until the body is parsed.
   app.post(
@@ -50,22 +49,18 @@ export function oauthRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
     return reply.code(200).send({});
   });
 
-  app.delete<{ Params: { jti: string } }>(
-    '/v1/oauth/tokens/:jti',
-    { onRequest: gate(ctx, 'revoke') },
-    async (request, reply) => {
-      const caller = await checkBearer(ctx, request, reply);
-      if (!caller) return reply;
-      if (!checkShopHeader(ctx, request, reply)) return reply;
-      const target = state.accessTokens.get(request.params.jti);
-      // Another customer's token is indistinguishable from an unknown one, so ids cannot be probed.
-      if (!target || target.customerId !== caller.customerId) {
-        return fail(reply, 404, 'not_found', 'Token not found.');
-      }
-      state.revokeFamily(target.familyId);
-      return done(ctx, reply);
-    },
-  );
+  app.delete<{ Params: { jti: string } }>('/v1/oauth/tokens/:jti', { onRequest: gate(ctx, 'revoke') }, async (request, reply) => {
+    const caller = await checkBearer(ctx, request, reply);
+    if (!caller) return reply;
+    if (!checkShopHeader(ctx, request, reply)) return reply;
+    const target = state.accessTokens.get(request.params.jti);
+    // Another customer's token is indistinguishable from an unknown one, so ids cannot be probed.
+    if (!target || target.customerId !== caller.customerId) {
+      return fail(reply, 404, 'not_found', 'Token not found.');
+    }
+    state.revokeFamily(target.familyId);
+    return done(ctx, reply);
+  });
 
   app.get('/.well-known/jwks.json', { onRequest: gate(ctx, 'jwks') }, (_request, reply) =>
     reply.code(200).header('cache-control', 'public, max-age=600').send(ctx.keys.jwks()),

@@ -20,7 +20,10 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
       const client = resolveClient(request, app.config.clientKeys);
       const b = request.body;
       const tokens = await app.registrations.once(b.email, () =>
-        app.scayle.register({ gender: b.gender, firstName: b.first_name, lastName: b.last_name, email: b.email, password: b.password }, callContext(request)),
+        app.scayle.register(
+          { gender: b.gender, firstName: b.first_name, lastName: b.last_name, email: b.email, password: b.password },
+          callContext(request),
+        ),
       );
       const body = await issueSession(app, request, reply, tokens, { guest: false, client });
       return reply.code(201).send(body);

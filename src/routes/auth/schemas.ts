@@ -56,5 +56,4 @@ export const problem = z
   .describe('application/problem+json');
 
 /** Response map entry for error statuses, so every route documents its problems. */
-export const problems = (...statuses: number[]): Record<number, typeof problem> =>
-  Object.fromEntries(statuses.map((s) => [s, problem]));
+export const problems = (...statuses: number[]): Record<number, typeof problem> => Object.fromEntries(statuses.map((s) => [s, problem]));

@@ -39,7 +39,8 @@ export async function findSession(app: FastifyInstance, request: FastifyRequest)
   // A cookie session is not usable as a Token header and vice versa: each credential stays in its lane.
   if ((data.clientMode === 'token') !== (credential.via === 'token')) return 'missing';
   const clientKey = request.headers['x-client-key'];
-  if (clientKey !== undefined && clientKey !== data.clientKey) throw new AppError('CLIENT_UNKNOWN', { detail: 'x-client-key does not match the session' });
+  if (clientKey !== undefined && clientKey !== data.clientKey)
+    throw new AppError('CLIENT_UNKNOWN', { detail: 'x-client-key does not match the session' });
   return { session: result.session, credential };
 }
 
