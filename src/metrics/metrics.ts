@@ -1,7 +1,7 @@
 // The service's Prometheus metrics, on a Registry of their own per app (tests build many apps in one
 // process; the global registry would collide). Labels are bounded sets only: route patterns, operation
 // names, outcome classes and reasons, never ids, e-mails or tokens.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { UpstreamCallHook } from '../upstream/types.js';
 
 /** Seconds; spans a Redis round trip (sub-ms) to the upstream timeout (5 s default). */
@@ -94,8 +94,26 @@ export function createMetrics() {
       labelNames: ['group', 'budget'] as const,
       registers,
     }),
+    ...rateLimitFallbackMetrics(registers),
   };
   return metrics;
+}
+
+// Rate limits during a Redis outage (src/rate-limit/fallback-store.ts), kept apart from the block above.
+function rateLimitFallbackMetrics(registers: Registry[]) {
+  return {
+    rateLimitFallback: new Counter({
+      name: 'rate_limit_fallback_total',
+      help: 'Rate-limit checks counted in this process because Redis was unreachable, by route group and budget (ip or email)',
+      labelNames: ['group', 'budget'] as const,
+      registers,
+    }),
+    rateLimitFallbackActive: new Gauge({
+      name: 'rate_limit_fallback_active',
+      help: '1 while rate limits are counted per instance because Redis is unreachable (as of the last check), else 0',
+      registers,
+    }),
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,12 +1,14 @@
 // Rate limits on the routes that take credentials or send e-mail: one budget per client IP and a
 // separate, smaller one per normalised e-mail address, shared across instances through Redis when it is
-// configured. A limiter whose store fails lets the request through (fail open): Redis being down already
-// fails session routes closed, and an outage must not lock every customer out of logging in.
+// configured. While Redis is unreachable each instance counts the same budgets in a bounded in-process
+// store (rate-limit/fallback-store.ts) and goes back to Redis when it answers: an outage must not remove
+// the brute-force limits on login (the library's skipOnError would let every attempt through to SCAYLE).
 import { createHash } from 'node:crypto';
-import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import rateLimit, { normalizeIP, type CreateRateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
+import { createFallbackStore, type Bucket, type BucketOption } from '../rate-limit/fallback-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,11 +19,25 @@ declare module 'fastify' {
 
 export const rateLimitsPlugin = fp(
   async (app: FastifyInstance) => {
-    const { config } = app;
+    const { config, metrics } = app;
+    const fallback = app.redis && {
+      store: createFallbackStore({
+        redis: app.redis,
+        nameSpace: `${config.redis?.keyPrefix ?? 'bff:'}rl:`,
+        onFallback: (bucket) => metrics.rateLimitFallback.inc({ ...bucket }),
+        onModeChange: (inProcess) => {
+          metrics.rateLimitFallbackActive.set(inProcess ? 1 : 0);
+          if (inProcess) app.log.warn('redis unreachable: rate limits are counted per instance until it answers');
+          else app.log.info('rate limits are counted in redis again');
+        },
+      }),
+    };
     await app.register(rateLimit, {
       global: false,
-      ...(app.redis ? { redis: app.redis, nameSpace: `${config.redis?.keyPrefix ?? 'bff:'}rl:` } : {}),
-      skipOnError: true,
+      // Without Redis the library's LocalStore (bounded LRU) counts; neither store ever fails, so an
+      // error here would be a bug: let it surface instead of skipping the limit.
+      ...fallback,
+      skipOnError: false,
     });
 
     const emailOf = (request: FastifyRequest): string | undefined => {
@@ -37,16 +53,18 @@ export const rateLimitsPlugin = fp(
       max: number,
       keyOf: (request: FastifyRequest) => string | undefined,
       denied: { inc(): void },
+      bucket: Bucket,
     ): preHandlerAsyncHookHandler => {
-      const check = app.createRateLimit({
+      const options: CreateRateLimitOptions & BucketOption = {
         max,
         timeWindow: 60_000,
         keyGenerator: (request) => keyOf(request) ?? '',
         allowList: (request) => keyOf(request) === undefined,
-      });
+        bucket,
+      };
+      const check = app.createRateLimit(options);
       return async (request) => {
         const result = await check(request);
-        // A store failure reads as "not exceeded" (skipOnError): fail open, see the header.
         if (result.isAllowed || !result.isExceeded) return;
         denied.inc();
         throw new AppError('RATE_LIMITED', { headers: { 'retry-after': String(Math.max(1, result.ttlInSeconds)) } });
@@ -58,7 +76,7 @@ export const rateLimitsPlugin = fp(
       const ipDenied = app.metrics.rateLimited.labels(group, 'ip');
       const emailDenied = app.metrics.rateLimited.labels(group, 'email');
       return [
-        budget(config.rateLimit.ipPerMinute, (request) => `${group}:ip:${normalizeIP(request.ip)}`, ipDenied),
+        budget(config.rateLimit.ipPerMinute, (request) => `${group}:ip:${normalizeIP(request.ip)}`, ipDenied, { group, budget: 'ip' }),
         // Requests without an e-mail have only the IP budget. The address is hashed: keys are not a mailing list.
         budget(
           config.rateLimit.emailPerMinute,
@@ -69,6 +87,7 @@ export const rateLimitsPlugin = fp(
               : `${group}:email:${createHash('sha256').update(email).digest('base64url').slice(0, 22)}`;
           },
           emailDenied,
+          { group, budget: 'email' },
         ),
       ];
     });

@@ -1,7 +1,8 @@
 // Redis outages, over HTTP against a private redis-server: while it is stuck (SIGSTOP) or dead (SIGKILL)
 // session routes answer 503 SESSION_STORE_UNAVAILABLE at once (no hang) and keep the cookie; readiness
 // says the store is failing while liveness stays up; the same session works again after a pause, and
-// the process reconnects by itself after a restart. Credential routes fail open on the rate limiter.
+// the process reconnects by itself after a restart. Credential routes keep their rate limits, counted in
+// process (rate-limits-outage.test.ts covers that fallback).
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, createRedisConnection } from '../../src/sessions/redis-connection.js';
@@ -34,7 +35,7 @@ function flakyStore(inner: SessionStore): SessionStore {
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
-  // A budget of one login per e-mail, so a limiter that failed closed would show as a 429.
+  // A budget of one login per e-mail, so the in-process limiter shows after one attempt.
   stack = await startStack({ env: { REDIS_URL: redis.url, RATE_LIMIT_EMAIL_PER_MINUTE: '1' } });
   flakyRedis = createRedisConnection(redisUrl());
   const store = flakyStore(createRedisStore({ redis: flakyRedis, keyPrefix: flakyPrefix }));
@@ -130,7 +131,7 @@ describe('Redis stuck (SIGSTOP)', () => {
   );
 
   it(
-    'fails open on the rate limiter: logins still reach SCAYLE, and a 503 (never a 500) when no session can be stored',
+    'keeps the rate limit in process: one attempt reaches SCAYLE, and a 503 (never a 500) when no session can be stored',
     async () => {
       const password = 'outage password 123';
       const email = uniqueEmail('limiter');
@@ -144,19 +145,20 @@ describe('Redis stuck (SIGSTOP)', () => {
       redis.pause();
       try {
         const before = stack.emulator.state.calls('login');
-        // The limiter cannot count: the attempt goes through to SCAYLE instead of being refused.
-        const wrong = await answered(
-          new Browser(stack.url).post('/auth/login', { email, password: 'wrong password' }),
-          'wrong-password login',
-        );
-        expect(wrong.status).toBe(401);
-        expect(wrong.body.code).toBe('INVALID_CREDENTIALS');
-        // A correct password gets tokens from SCAYLE, but the session cannot be stored.
+        // The instance counts in process from zero: a correct password gets tokens from SCAYLE, but the
+        // session cannot be stored.
         const right = await answered(new Browser(stack.url).post('/auth/login', { email, password }), 'login');
         expect(right.status).toBe(503);
         expect(right.body.code).toBe('SESSION_STORE_UNAVAILABLE');
         expect(right.setCookies).toEqual([]);
-        expect(stack.emulator.state.calls('login')).toBe(before + 2);
+        // The in-process budget (one) is spent: refused before SCAYLE.
+        const wrong = await answered(
+          new Browser(stack.url).post('/auth/login', { email, password: 'wrong password' }),
+          'wrong-password login',
+        );
+        expect(wrong.status).toBe(429);
+        expect(wrong.body.code).toBe('RATE_LIMITED');
+        expect(stack.emulator.state.calls('login')).toBe(before + 1);
       } finally {
         redis.resume();
       }
