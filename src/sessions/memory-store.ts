@@ -40,18 +40,18 @@ const copy = (bytes: Uint8Array): Buffer => Buffer.from(bytes);
 const itemsOf = (entry: Data): number =>
   Math.max(1, entry.kind === 'index' ? entry.members.size : entry.kind === 'sides' ? entry.records.size : 1);
 
+function checkBound(bound: number, what: string): void {
+  if (!Number.isSafeInteger(bound) || bound < 1) throw new RangeError(`${what} must be a positive integer`);
+}
+
 export function createMemoryStore({
   maxEntries = 100_000,
   maxGuards = maxEntries,
   now = Date.now,
   sweepIntervalMs = 60_000,
 }: MemoryStoreOptions = {}): SessionStore {
-  for (const [what, bound] of [
-    ['maxEntries', maxEntries],
-    ['maxGuards', maxGuards],
-  ] as const) {
-    if (!Number.isSafeInteger(bound) || bound < 1) throw new RangeError(`${what} must be a positive integer`);
-  }
+  checkBound(maxEntries, 'maxEntries');
+  checkBound(maxGuards, 'maxGuards');
   // One customer's index may use at most half of the bound, so it can never push everything else out.
   const maxIndexMembers = Math.max(1, Math.floor(maxEntries / 2));
   const keys = createKeyBuilder('');
@@ -63,13 +63,8 @@ export function createMemoryStore({
   const common = { ttlResolution: 0, perf: clock } as const;
   const data = new LRUCache<string, Data>({ ...common, maxSize: maxEntries, sizeCalculation: itemsOf });
   const guards = new LRUCache<string, Guard>({ ...common, maxSize: maxGuards, sizeCalculation: () => 1 });
-  const sweeper = setInterval(
-    () => {
-      data.purgeStale();
-      guards.purgeStale();
-    },
-    ttlArg(sweepIntervalMs, 'sweepIntervalMs'),
-  );
+  // Expired entries would otherwise sit in the LRU until evicted, pushing out live ones.
+  const sweeper = setInterval(() => [data, guards].forEach((cache) => cache.purgeStale()), ttlArg(sweepIntervalMs, 'sweepIntervalMs'));
   sweeper.unref();
   let closed = false;
 
