@@ -53,7 +53,7 @@ export async function runScaling(o: ScalingOptions): Promise<ScalingRow[]> {
   const templateSid = sidFromToken(o.templateCookie.slice(o.templateCookie.indexOf('=') + 1))!;
   const stored = await store.get(templateSid);
   if (!stored) throw new Error('the template session is not in Redis');
-  const template = parseSession(crypto.open(stored.value, templateSid));
+  const template = parseSession(crypto.open('record', stored.value, templateSid));
 
   const sample: string[] = [];
   let seeded = 0;
@@ -80,7 +80,7 @@ export async function runScaling(o: ScalingOptions): Promise<ScalingRow[]> {
           seeded += 1;
           if (sample.length < SAMPLE_SIZE) sample.push(token);
           else if (Math.random() < SAMPLE_SIZE / seeded) sample[Math.floor(Math.random() * SAMPLE_SIZE)] = token;
-          return store.create(sid, crypto.seal(plaintext, sid), 3 * 3_600_000);
+          return store.create(sid, crypto.seal('record', plaintext, sid), 3 * 3_600_000);
         }),
       );
     }

@@ -1,40 +1,50 @@
-// Runs a Lua script by SHA and sends the source only when the server lacks it (NOSCRIPT), without
-// mutating the shared ioredis client the way `defineCommand` would.
+// Lua scripts as ioredis custom commands (`defineCommand`), the way @fastify/rate-limit defines its own on
+// the same client. ioredis sends EVAL the first time on each connection and EVALSHA after, and falls back
+// to EVAL on NOSCRIPT, so a restarted or flushed Redis needs nothing from us. Every store on one client
+// shares the definitions: a command is defined once, and a name taken by another script is refused.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 export type LuaArg = string | number | Buffer;
-export type LuaScript = (redis: Redis, keys: readonly string[], args: readonly LuaArg[]) => Promise<unknown>;
+export interface LuaScript {
+  readonly name: string;
+  /** Defines the command on `redis` unless it is already there. Throws when the name holds another script. */
+  define(redis: Redis): void;
+  /** Runs the command (defining it first if needed). */
+  run(redis: Redis, keys: readonly string[], args: readonly LuaArg[]): Promise<unknown>;
+}
 
 export interface LuaScriptOptions {
-  /** Return bulk-string replies as Buffers (binary values) instead of UTF-8 decoded strings. */
+  /** How many of the arguments are keys (fixed per script, as defineCommand needs). */
+  keys: number;
+  /** Return bulk-string replies as Buffers (binary values): calls the `<name>Buffer` variant. */
   binaryReply?: boolean;
 }
 
-// ioredis defines a Buffer-reply variant of every command at runtime, but its typings lack these two.
-// (`callBuffer` is typed, but mangles the command name under auto-pipelining.)
-interface BufferEval {
-  evalshaBuffer(sha: string, numKeys: number, ...rest: LuaArg[]): Promise<unknown>;
-  evalBuffer(source: string, numKeys: number, ...rest: LuaArg[]): Promise<unknown>;
-}
+type Command = (...args: LuaArg[]) => Promise<unknown>;
+/** What defineCommand leaves on the client: the scripts by name (typed `{}` by ioredis) and the commands. */
+type Defined = { scriptsSet: Record<string, { sha?: string } | undefined> } & Record<string, unknown>;
 
-export function luaScript(source: string, { binaryReply = false }: LuaScriptOptions = {}): LuaScript {
+/** A script run as the custom command `name` on whichever client it is given. */
+export function luaScript(name: string, source: string, { keys, binaryReply = false }: LuaScriptOptions): LuaScript {
   const sha = createHash('sha1').update(source).digest('hex');
-  const evalsha = (redis: Redis, keys: readonly string[], args: readonly LuaArg[]): Promise<unknown> =>
-    binaryReply
-      ? (redis as unknown as BufferEval).evalshaBuffer(sha, keys.length, ...keys, ...args)
-      : redis.evalsha(sha, keys.length, ...keys, ...args);
-  const evalSource = (redis: Redis, keys: readonly string[], args: readonly LuaArg[]): Promise<unknown> =>
-    binaryReply
-      ? (redis as unknown as BufferEval).evalBuffer(source, keys.length, ...keys, ...args)
-      : redis.eval(source, keys.length, ...keys, ...args);
-  return async (redis, keys, args) => {
-    try {
-      return await evalsha(redis, keys, args);
-    } catch (err) {
-      // After a restart or SCRIPT FLUSH the cache is empty; EVAL loads the script and runs it once.
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return evalSource(redis, keys, args);
-    }
+  const method = binaryReply ? `${name}Buffer` : name;
+
+  function define(redis: Redis): void {
+    const client = redis as unknown as Defined;
+    const existing = client.scriptsSet[name];
+    if (existing?.sha === sha) return;
+    if (existing !== undefined || name in client) throw new Error(`redis command ${name} already exists on this client`);
+    redis.defineCommand(name, { numberOfKeys: keys, lua: source });
+  }
+
+  return {
+    name,
+    define,
+    run(redis, keyList, args) {
+      if (keyList.length !== keys) throw new TypeError(`redis command ${name} takes ${keys} keys`);
+      define(redis);
+      return ((redis as unknown as Defined)[method] as Command).call(redis, ...keyList, ...args);
+    },
   };
 }

@@ -1,5 +1,5 @@
-// Bounded, expiring in-process SessionStore for development and single-instance use, with the same
-// semantics as the Redis adapter (the contract suite runs against both).
+// SessionStore in process memory, for development and single-instance use: bounded, expiring, with the
+// same semantics as the Redis adapter (the contract suite runs against both).
 import { LRUCache } from 'lru-cache';
 import { bytesArg, nameArg, timeArg, ttlArg, versionArg } from './args.js';
 import { createKeyBuilder } from './keys.js';
@@ -7,38 +7,64 @@ import type { CasResult, SessionStore, StoredValue } from './store.js';
 import { StoreUnavailableError } from './store.js';
 
 export interface MemoryStoreOptions {
-  /** Upper bound on stored keys of all kinds; least recently used go first. Default 100 000. */
+  /**
+   * Upper bound on stored data, in items: a record, a side record and a member of a customer index count
+   * one each. Least recently used keys go first; one customer's index keeps at most half of the bound
+   * (the members closest to expiry go first). Default 100 000.
+   */
   maxEntries?: number;
-  /** Clock in epoch milliseconds (tests); default Date.now. */
+  /**
+   * Upper bound on live locks and tombstones. They are kept apart from the data and never evicted (a
+   * dropped tombstone or lock would let a write through that it exists to stop); when all are live,
+   * taking one more fails with StoreUnavailableError until one expires. Default: maxEntries.
+   */
+  maxGuards?: number;
+  /** Clock in epoch milliseconds (tests); default Date.now. It decides every expiry in this store. */
   now?: () => number;
-  /** How often expired entries are dropped eagerly; reads check expiry regardless. Default 60 s. */
+  /** How often expired entries are purged eagerly; reads check expiry regardless. Default 60 s. */
   sweepIntervalMs?: number;
 }
 
-// Entries mirror the Redis layout key for key. Expiry is ours (not lru-cache's TTL) so it follows the
-// injected clock exactly and, like Redis, an entry is gone once now > expiresAt. Values are copied on the
-// way in and out (`copy`), as a round trip through Redis would: a caller that changes or reuses a buffer
-// must not change what is stored, here any more than there.
-type Entry = { expiresAt: number } & (
+// Entries mirror the Redis layout key for key. Expiry is lru-cache's per-entry TTL on the injected clock
+// (stale once now > start + ttl, like Redis). Values are copied on the way in and out, as a round trip
+// through Redis would: a caller that changes or reuses a buffer must not change what is stored.
+type SideRecord = { value: Buffer; expiresAt: number };
+type Data =
   | { kind: 'record'; version: number; value: Buffer }
-  | { kind: 'tombstone' }
-  | { kind: 'lock'; owner: string }
-  | { kind: 'sides'; records: Map<string, { value: Buffer; expiresAt: number }> }
-  | { kind: 'index'; members: Map<string, number> }
-);
-type EntryOf<K extends Entry['kind']> = Extract<Entry, { kind: K }>;
+  | { kind: 'sides'; records: Map<string, SideRecord> }
+  /** `top` bounds the highest score (the key's expiry), `soonest` the lowest, so adds need no scan. */
+  | { kind: 'index'; members: Map<string, number>; top: number; soonest: number };
+type Guard = { kind: 'tombstone' } | { kind: 'lock'; owner: string };
 
 const copy = (bytes: Uint8Array): Buffer => Buffer.from(bytes);
+const itemsOf = (entry: Data): number =>
+  Math.max(1, entry.kind === 'index' ? entry.members.size : entry.kind === 'sides' ? entry.records.size : 1);
+
+function checkBound(bound: number, what: string): void {
+  if (!Number.isSafeInteger(bound) || bound < 1) throw new RangeError(`${what} must be a positive integer`);
+}
 
 export function createMemoryStore({
   maxEntries = 100_000,
+  maxGuards = maxEntries,
   now = Date.now,
   sweepIntervalMs = 60_000,
 }: MemoryStoreOptions = {}): SessionStore {
-  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
+  checkBound(maxEntries, 'maxEntries');
+  checkBound(maxGuards, 'maxGuards');
+  // One customer's index may use at most half of the bound, so it can never push everything else out.
+  const maxIndexMembers = Math.max(1, Math.floor(maxEntries / 2));
   const keys = createKeyBuilder('');
-  const cache = new LRUCache<string, Entry>({ max: maxEntries });
-  const sweeper = setInterval(sweep, ttlArg(sweepIntervalMs, 'sweepIntervalMs'));
+  // lru-cache reads a start time of 0 as "no TTL": count from just before the first reading instead.
+  const origin = now() - 1;
+  const clock = { now: () => now() - origin };
+  // Bounded by maxSize (every entry counts at least one) rather than `max`, which would allocate arrays
+  // for the whole bound up front, a tenth of a second per store at the default.
+  const common = { ttlResolution: 0, perf: clock } as const;
+  const data = new LRUCache<string, Data>({ ...common, maxSize: maxEntries, sizeCalculation: itemsOf });
+  const guards = new LRUCache<string, Guard>({ ...common, maxSize: maxGuards, sizeCalculation: () => 1 });
+  // Expired entries would otherwise sit in the LRU until evicted, pushing out live ones.
+  const sweeper = setInterval(() => [data, guards].forEach((cache) => cache.purgeStale()), ttlArg(sweepIntervalMs, 'sweepIntervalMs'));
   sweeper.unref();
   let closed = false;
 
@@ -51,30 +77,43 @@ export function createMemoryStore({
       });
   }
 
-  // Expired entries would otherwise sit in the LRU until evicted, pushing out live ones.
-  function sweep(): void {
+  function read<K extends Data['kind']>(key: string, kind: K): Extract<Data, { kind: K }> | undefined {
+    const entry = data.get(key);
+    return entry?.kind === kind ? (entry as Extract<Data, { kind: K }>) : undefined;
+  }
+
+  function readGuard<K extends Guard['kind']>(key: string, kind: K): Extract<Guard, { kind: K }> | undefined {
+    const entry = guards.get(key);
+    return entry?.kind === kind ? (entry as Extract<Guard, { kind: K }>) : undefined;
+  }
+
+  // Never evicts a live guard: refuses instead, before anything else of the call has changed.
+  function checkGuardRoom(key: string): void {
+    if (guards.has(key) || guards.size < maxGuards) return;
+    guards.purgeStale();
+    if (guards.size >= maxGuards) throw new StoreUnavailableError('session store is full (locks and tombstones)');
+  }
+
+  // Like Redis ZREMRANGEBYSCORE: drop members whose score has passed, in one pass (no spread of a huge
+  // array into Math.max), then store the index again so its size is counted anew.
+  function storeIndex(key: string, members: Map<string, number>, top: number, soonest: number): void {
     const at = now();
-    const stale: string[] = [];
-    for (const [key, entry] of cache.entries()) if (entry.expiresAt < at) stale.push(key);
-    for (const key of stale) cache.delete(key);
-  }
-
-  function read<K extends Entry['kind']>(key: string, kind: K): EntryOf<K> | undefined {
-    const entry = cache.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt < now()) {
-      cache.delete(key);
-      return undefined;
+    if (soonest <= at || members.size > maxIndexMembers) {
+      soonest = Number.POSITIVE_INFINITY;
+      for (const [sid, score] of members) {
+        if (score <= at) members.delete(sid);
+        else soonest = Math.min(soonest, score);
+      }
     }
-    return entry.kind === kind ? (entry as EntryOf<K>) : undefined;
-  }
-
-  // Like Redis ZADD/ZRANGE: prune, then drop the key when empty or give it the highest score as expiry.
-  function storeIndex(key: string, members: Map<string, number>, cutoff: number): void {
-    for (const [sid, score] of members) if (score <= cutoff) members.delete(sid);
-    const expiresAt = Math.max(...members.values());
-    if (members.size === 0 || expiresAt <= now()) cache.delete(key);
-    else cache.set(key, { kind: 'index', members, expiresAt });
+    // Over its share of the bound: the sessions closest to their end go first.
+    while (members.size > maxIndexMembers) {
+      let first: [string, number] | undefined;
+      for (const member of members) if (first === undefined || member[1] < first[1]) first = member;
+      members.delete(first![0]);
+      soonest = Number.NEGATIVE_INFINITY; // unknown now: the next call scans again
+    }
+    if (members.size === 0 || top <= at) data.delete(key);
+    else data.set(key, { kind: 'index', members, top, soonest }, { ttl: top - at });
   }
 
   return {
@@ -82,8 +121,8 @@ export function createMemoryStore({
       const record = keys.record(sid);
       const bytes = copy(bytesArg(value, 'value'));
       const ttl = ttlArg(ttlMs);
-      if (read(record, 'record') || read(keys.tombstone(sid), 'tombstone')) return false;
-      cache.set(record, { kind: 'record', version: 1, value: bytes, expiresAt: now() + ttl });
+      if (read(record, 'record') || readGuard(keys.tombstone(sid), 'tombstone')) return false;
+      data.set(record, { kind: 'record', version: 1, value: bytes }, { ttl });
       return true;
     }),
 
@@ -100,30 +139,31 @@ export function createMemoryStore({
       const entry = read(key, 'record');
       if (!entry) return 'missing';
       if (entry.version !== expected) return 'conflict';
-      cache.set(key, { kind: 'record', version: expected + 1, value: next, expiresAt: now() + ttl });
+      data.set(key, { kind: 'record', version: expected + 1, value: next }, { ttl });
       return 'ok';
     }),
 
     destroy: lift((sid, tombstoneMs) => {
       const record = keys.record(sid);
+      const tombstone = keys.tombstone(sid);
       const ttl = ttlArg(tombstoneMs, 'tombstoneMs');
+      checkGuardRoom(tombstone);
       const existed = read(record, 'record') !== undefined;
-      cache.delete(record);
-      cache.delete(keys.sides(sid));
-      cache.set(keys.tombstone(sid), { kind: 'tombstone', expiresAt: now() + ttl });
+      data.delete(record);
+      data.delete(keys.sides(sid));
+      guards.set(tombstone, { kind: 'tombstone' }, { ttl });
       return existed;
     }),
 
-    isTombstoned: lift((sid) => {
-      return read(keys.tombstone(sid), 'tombstone') !== undefined;
-    }),
+    isTombstoned: lift((sid) => readGuard(keys.tombstone(sid), 'tombstone') !== undefined),
 
     acquireLock: lift((sid, owner, ttlMs) => {
       const key = keys.lock(sid);
       const who = nameArg(owner, 'owner');
       const ttl = ttlArg(ttlMs);
-      if (read(key, 'lock')) return false;
-      cache.set(key, { kind: 'lock', owner: who, expiresAt: now() + ttl });
+      if (readGuard(key, 'lock')) return false;
+      checkGuardRoom(key);
+      guards.set(key, { kind: 'lock', owner: who }, { ttl });
       return true;
     }),
 
@@ -131,14 +171,14 @@ export function createMemoryStore({
       const key = keys.lock(sid);
       const who = nameArg(owner, 'owner');
       const ttl = ttlArg(ttlMs);
-      if (read(key, 'lock')?.owner !== who) return false;
-      cache.set(key, { kind: 'lock', owner: who, expiresAt: now() + ttl });
+      if (readGuard(key, 'lock')?.owner !== who) return false;
+      guards.set(key, { kind: 'lock', owner: who }, { ttl });
       return true;
     }),
 
     releaseLock: lift((sid, owner) => {
       const key = keys.lock(sid);
-      if (read(key, 'lock')?.owner === nameArg(owner, 'owner')) cache.delete(key);
+      if (readGuard(key, 'lock')?.owner === nameArg(owner, 'owner')) guards.delete(key);
     }),
 
     putSide: lift((sid, name, value, ttlMs) => {
@@ -147,14 +187,13 @@ export function createMemoryStore({
       const bytes = copy(bytesArg(value, 'value'));
       const ttl = ttlArg(ttlMs);
       // After destroy a late writer must not bring side records back (same as the Redis script).
-      if (read(keys.tombstone(sid), 'tombstone')) return;
-      const current = read(key, 'sides');
-      const records = current?.records ?? new Map<string, { value: Buffer; expiresAt: number }>();
+      if (readGuard(keys.tombstone(sid), 'tombstone')) return;
       const at = now();
+      const records = read(key, 'sides')?.records ?? new Map<string, SideRecord>();
       for (const [n, r] of records) if (r.expiresAt <= at) records.delete(n);
       records.set(field, { value: bytes, expiresAt: at + ttl });
-      const expiresAt = Math.max(at + ttl, current?.expiresAt ?? 0);
-      cache.set(key, { kind: 'sides', records, expiresAt });
+      // The hash lives as long as its longest-lived field, as in Redis.
+      data.set(key, { kind: 'sides', records }, { ttl: Math.max(ttl, data.getRemainingTTL(key)) });
     }),
 
     getSide: lift((sid, name) => {
@@ -166,25 +205,27 @@ export function createMemoryStore({
       const key = keys.index(customerKey);
       const member = nameArg(sid, 'sid');
       const score = timeArg(expiresAtMs, 'expiresAtMs');
-      const members = read(key, 'index')?.members ?? new Map<string, number>();
+      const entry = read(key, 'index');
+      const members = entry?.members ?? new Map<string, number>();
       members.set(member, score);
-      storeIndex(key, members, now());
+      storeIndex(key, members, Math.max(entry?.top ?? score, score), Math.min(entry?.soonest ?? score, score));
     }),
 
     indexRemove: lift((customerKey, sid) => {
       const key = keys.index(customerKey);
       const member = nameArg(sid, 'sid');
       const entry = read(key, 'index');
-      entry?.members.delete(member);
-      if (entry?.members.size === 0) cache.delete(key);
+      if (!entry?.members.delete(member)) return;
+      if (entry.members.size === 0) data.delete(key);
+      // A new entry object, so lru-cache counts the smaller size; the key's expiry stays as it was.
+      else data.set(key, { ...entry }, { noUpdateTTL: true });
     }),
 
-    indexList: lift((customerKey, nowMs) => {
+    indexList: lift((customerKey) => {
       const key = keys.index(customerKey);
-      const cutoff = timeArg(nowMs, 'nowMs');
       const entry = read(key, 'index');
       if (!entry) return [];
-      storeIndex(key, entry.members, cutoff);
+      storeIndex(key, entry.members, entry.top, entry.soonest);
       // Same order as ZRANGE: by score, ties by member.
       return [...entry.members].sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0)).map(([sid]) => sid);
     }),
@@ -195,7 +236,8 @@ export function createMemoryStore({
     close() {
       closed = true;
       clearInterval(sweeper);
-      cache.clear();
+      data.clear();
+      guards.clear();
       return Promise.resolve();
     },
   };

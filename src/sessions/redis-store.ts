@@ -1,5 +1,6 @@
 // SessionStore over an ioredis client that the caller creates and closes; every Redis failure surfaces
-// as StoreUnavailableError, never as "no session".
+// as StoreUnavailableError, never as "no session". The scripts are ioredis commands (redis-scripts.ts),
+// defined once on the client and shared by every store on it.
 import type { Redis } from 'ioredis';
 import { bytesArg, nameArg, timeArg, ttlArg, versionArg } from './args.js';
 import { createKeyBuilder } from './keys.js';
@@ -13,6 +14,7 @@ import {
   putSideScript,
   releaseLockScript,
   renewLockScript,
+  SESSION_SCRIPTS,
 } from './redis-scripts.js';
 import type { CasResult, SessionStore, StoredValue } from './store.js';
 import { StoreUnavailableError } from './store.js';
@@ -66,6 +68,8 @@ function asStringList(reply: unknown): string[] {
  */
 export function createRedisStore({ redis, keyPrefix }: RedisStoreOptions): SessionStore {
   const keys = createKeyBuilder(keyPrefix);
+  // Defined up front, so a command name another module took on this client fails here, not per request.
+  for (const script of SESSION_SCRIPTS) script.define(redis);
   let closed = false;
 
   // Messages stay generic (no keys, no ids); the ioredis error is kept as `cause` for the logs.
@@ -82,7 +86,7 @@ export function createRedisStore({ redis, keyPrefix }: RedisStoreOptions): Sessi
     async create(sid, value, ttlMs) {
       const k = [keys.record(sid), keys.tombstone(sid)];
       const a = [Buffer.concat([versionPrefix(1), bytesArg(value, 'value')]), ttlArg(ttlMs)];
-      return (await call('create', () => createScript(redis, k, a))) === 1;
+      return (await call('create', () => createScript.run(redis, k, a))) === 1;
     },
 
     async get(sid): Promise<StoredValue | null> {
@@ -97,13 +101,13 @@ export function createRedisStore({ redis, keyPrefix }: RedisStoreOptions): Sessi
       const k = [keys.record(sid)];
       const expected = versionArg(expectedVersion);
       const a = [versionPrefix(expected), Buffer.concat([versionPrefix(expected + 1), bytesArg(value, 'value')]), ttlArg(ttlMs)];
-      return call('compareAndSet', async () => asCasResult(await compareAndSetScript(redis, k, a)));
+      return call('compareAndSet', async () => asCasResult(await compareAndSetScript.run(redis, k, a)));
     },
 
     async destroy(sid, tombstoneMs) {
       const k = [keys.record(sid), keys.sides(sid), keys.tombstone(sid)];
       const a = [ttlArg(tombstoneMs, 'tombstoneMs')];
-      return (await call('destroy', () => destroyScript(redis, k, a))) === 1;
+      return (await call('destroy', () => destroyScript.run(redis, k, a))) === 1;
     },
 
     async isTombstoned(sid) {
@@ -120,31 +124,31 @@ export function createRedisStore({ redis, keyPrefix }: RedisStoreOptions): Sessi
     async renewLock(sid, owner, ttlMs) {
       const k = [keys.lock(sid)];
       const a = [nameArg(owner, 'owner'), ttlArg(ttlMs)];
-      return (await call('renewLock', () => renewLockScript(redis, k, a))) === 1;
+      return (await call('renewLock', () => renewLockScript.run(redis, k, a))) === 1;
     },
 
     async releaseLock(sid, owner) {
       const k = [keys.lock(sid)];
       const a = [nameArg(owner, 'owner')];
-      await call('releaseLock', () => releaseLockScript(redis, k, a));
+      await call('releaseLock', () => releaseLockScript.run(redis, k, a));
     },
 
     async putSide(sid, name, value, ttlMs) {
       const k = [keys.tombstone(sid), keys.sides(sid)];
       const a = [nameArg(name, 'name'), bytesArg(value, 'value'), ttlArg(ttlMs)];
-      await call('putSide', () => putSideScript(redis, k, a));
+      await call('putSide', () => putSideScript.run(redis, k, a));
     },
 
     async getSide(sid, name) {
       const k = [keys.sides(sid)];
       const a = [nameArg(name, 'name')];
-      return call('getSide', async () => asBufferOrNull(await getSideScript(redis, k, a)));
+      return call('getSide', async () => asBufferOrNull(await getSideScript.run(redis, k, a)));
     },
 
     async indexAdd(customerKey, sid, expiresAtMs) {
       const k = [keys.index(customerKey)];
       const a = [nameArg(sid, 'sid'), timeArg(expiresAtMs, 'expiresAtMs')];
-      await call('indexAdd', () => indexAddScript(redis, k, a));
+      await call('indexAdd', () => indexAddScript.run(redis, k, a));
     },
 
     async indexRemove(customerKey, sid) {
@@ -153,10 +157,10 @@ export function createRedisStore({ redis, keyPrefix }: RedisStoreOptions): Sessi
       await call('indexRemove', () => redis.zrem(key, member));
     },
 
-    async indexList(customerKey, nowMs) {
+    async indexList(customerKey) {
       const k = [keys.index(customerKey)];
-      const a = [timeArg(nowMs, 'nowMs')];
-      return call('indexList', async () => asStringList(await indexListScript(redis, k, a)));
+      const a: string[] = [];
+      return call('indexList', async () => asStringList(await indexListScript.run(redis, k, a)));
     },
 
     async ping() {

@@ -45,7 +45,7 @@ export function createSessionService(options: SessionServiceOptions) {
   const slideEveryMs = Math.min(60_000, Math.floor(idleTtlMs / 10));
 
   const ttlFor = (data: SessionData): number => Math.max(1, sessionDeadline(data) - now() + expiredGraceMs);
-  const seal = (sid: string, data: SessionData): Buffer => crypto.seal(serialiseSession(data), sid);
+  const seal = (sid: string, data: SessionData): Buffer => crypto.seal('record', serialiseSession(data), sid);
   // Opening a record (AES-GCM, JSON, checks) was a tenth of a session lookup's CPU. Every write seals with
   // a fresh IV, so unchanged sealed bytes mean an unchanged record: reuse what they opened to. The store
   // is still read on every request, so a logout on another instance is seen at once. The store hands out
@@ -55,7 +55,7 @@ export function createSessionService(options: SessionServiceOptions) {
     const hit = opened.get(sid);
     if (hit?.sealed.equals(sealed)) return hit.data;
     // Frozen: the cached object is shared by every request of the session, so nobody may edit it in place.
-    const data = Object.freeze(parseSession(crypto.open(sealed, sid)));
+    const data = Object.freeze(parseSession(crypto.open('record', sealed, sid)));
     opened.set(sid, { sealed, data });
     return data;
   };
@@ -124,7 +124,7 @@ export function createSessionService(options: SessionServiceOptions) {
 
   /** The customer's live sessions; the index is pruned of sessions that are gone. */
   async function listForCustomer(customerId: string): Promise<LoadedSession[]> {
-    const sids = await store.indexList(customerId, now());
+    const sids = await store.indexList(customerId);
     const results = await Promise.all(sids.map(async (sid) => ({ sid, result: await load(sid) })));
     const live: LoadedSession[] = [];
     for (const { sid, result } of results) {
@@ -141,9 +141,9 @@ export function createSessionService(options: SessionServiceOptions) {
     touch,
     destroy,
     listForCustomer,
-    /** Seals a side record (e.g. token-refresher's refresh result) under the session id. */
-    seal: (sid: string, plaintext: string): Buffer => crypto.seal(plaintext, sid),
-    open: (sid: string, sealed: Uint8Array): string => crypto.open(sealed, sid),
+    /** Seals a side record (e.g. token-refresher's refresh result) under the session id; never opens as a record. */
+    seal: (sid: string, plaintext: string): Buffer => crypto.seal('side', plaintext, sid),
+    open: (sid: string, sealed: Uint8Array): string => crypto.open('side', sealed, sid),
     store,
     now,
   };

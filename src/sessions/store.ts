@@ -1,8 +1,9 @@
 // The session store contract: a small key-value store with versioned compare-and-set, tombstones,
 // per-session locks, short-lived side records and a per-customer index. It stores opaque bytes (record
 // and side-record values are Buffers; the session service above it serialises and encrypts). Values are
-// copied in and out: a caller may reuse or change a buffer after a call without touching what is stored. Two adapters implement it (memory-store.ts,
-// redis-store.ts) and one contract suite (test/contract) runs against both.
+// copied in and out: a caller may reuse or change a buffer after a call without touching what is stored.
+// Two adapters implement it (memory-store.ts, redis-store.ts) and one contract suite (test/contract) runs
+// against both.
 //
 // Every key that belongs to one session (record, tombstone, lock, side records) is derived from the
 // same `sid` (already a hash of the cookie value, never the cookie value itself), so the Redis adapter
@@ -43,10 +44,15 @@ export interface SessionStore {
   putSide(sid: string, name: string, value: Uint8Array, ttlMs: number): Promise<void>;
   getSide(sid: string, name: string): Promise<Buffer | null>;
 
-  /** Per-customer index of session ids, scored by expiry; expired entries are pruned on read. */
+  /**
+   * Per-customer index of session ids, scored by expiry. Entries whose score has passed by the store's
+   * own clock (Redis TIME, or the memory adapter's clock) are pruned on add and on read: one clock decides
+   * every expiry inside the store.
+   */
   indexAdd(customerKey: string, sid: string, expiresAtMs: number): Promise<void>;
   indexRemove(customerKey: string, sid: string): Promise<void>;
-  indexList(customerKey: string, nowMs: number): Promise<string[]>;
+  /** The live ids by ascending expiry (ties by id). */
+  indexList(customerKey: string): Promise<string[]>;
 
   /** Cheap reachability probe for readiness. Throws when the store cannot answer. */
   ping(): Promise<void>;

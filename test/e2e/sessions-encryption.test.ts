@@ -12,12 +12,12 @@ import { startStack, TEST_SECRETS, type Stack } from '../helpers/stack.js';
 const prefix = uniquePrefix('encryption');
 const k1 = randomBytes(32).toString('base64url');
 const k2 = randomBytes(32).toString('base64url');
-/** The key id a sealed value names for a secret (sealed bytes: 1, key id ×6, IV ×12, ciphertext, tag ×16). */
-const kidOf = (secret: string) => sealedKeyId(createSessionCrypto([secret]).seal('x', 'y'))!;
+/** The key id a sealed value names for a secret (sealed bytes: 2, key id ×6, IV ×12, ciphertext, tag ×16). */
+const kidOf = (secret: string) => sealedKeyId(createSessionCrypto([secret]).seal('record', 'x', 'y'))!;
 /** Format byte, a 6-byte key id, a 12-byte IV and a 16-byte tag around at least one byte of ciphertext. */
 function expectSealed(bytes: Buffer, kid?: string): void {
   expect(bytes.length).toBeGreaterThan(1 + 6 + 12 + 16);
-  expect(bytes[0]).toBe(1);
+  expect(bytes[0]).toBe(2);
   expect(sealedKeyId(bytes)).toMatch(/^[0-9a-f]{12}$/);
   if (kid !== undefined) expect(sealedKeyId(bytes)).toBe(kid);
 }

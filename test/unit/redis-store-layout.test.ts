@@ -76,6 +76,42 @@ describe('redis store layout', () => {
     expect(await redis.hkeys(`${prefix}{s:${sid}}:side`)).toEqual(['new']);
   });
 
+  it('reads a malformed side field as absent and drops it on the next write, never failing the script', async () => {
+    const sid = randomUUID();
+    const key = `${prefix}{s:${sid}}:side`;
+    const malformed = { none: 'no separator', word: 'soon:v', empty: ':v', nan: 'nan:v', inf: 'inf:v', hex: '0x:v' };
+    await redis.hset(key, malformed);
+    await redis.pexpire(key, 60_000);
+    const s = store();
+    for (const name of Object.keys(malformed)) expect(await s.getSide(sid, name), name).toBeNull();
+    await s.putSide(sid, 'fresh', Buffer.from('f'), 10_000);
+    expect(await redis.hkeys(key)).toEqual(['fresh']);
+    expect(await s.getSide(sid, 'fresh')).toEqual(Buffer.from('f'));
+  });
+
+  it('prunes the customer index by the Redis clock (TIME), not by a caller clock', async () => {
+    const customer = randomUUID();
+    const key = `${prefix}{c:${customer}}:idx`;
+    const [seconds, micros] = await redis.time();
+    const redisNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    // Written raw, so only indexList can prune it.
+    await redis.zadd(key, redisNow - 1, 'past', redisNow + 60_000, 'live');
+    expect(await store().indexList(customer)).toEqual(['live']);
+    expect(await redis.zrange(key, 0, -1)).toEqual(['live']);
+  });
+
+  it('runs its scripts as ioredis commands defined once on the shared client', async () => {
+    const names = ['Create', 'CompareAndSet', 'Destroy', 'RenewLock', 'ReleaseLock', 'PutSide', 'GetSide', 'IndexAdd', 'IndexList'];
+    store();
+    store();
+    const client = redis as unknown as Record<string, unknown> & { scriptsSet: Record<string, unknown> };
+    for (const name of names) {
+      expect(typeof client[`bffSession${name}`]).toBe('function');
+      expect(typeof client[`bffSession${name}Buffer`]).toBe('function');
+    }
+    expect(Object.keys(client.scriptsSet).filter((name) => name.startsWith('bffSession'))).toHaveLength(names.length);
+  });
+
   it('keeps the customer index in its own slot, expiring at its highest score', async () => {
     const customer = randomUUID();
     const s = store();
