@@ -2,13 +2,14 @@
 // dependencies installed from the lockfile with the Dockerfile's own `npm ci` line, and started with the
 // Dockerfile's CMD. The compiled emulator is deleted first: a production start must never need it.
 // Without the SCAYLE variables and keys it refuses to start, naming each; with them it serves /health/live.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +50,7 @@ afterAll(async () => {
 });
 
 interface Started {
-  child: ChildProcess;
+  child: ChildProcessByStdio<null, Readable, Readable>;
   stdout: () => string;
   stderr: () => string;
 }
@@ -65,8 +66,8 @@ function start(env: Record<string, string>): Started {
   children.push(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return { child, stdout: () => stdout, stderr: () => stderr };
 }
 
@@ -83,7 +84,7 @@ async function listening(started: Started): Promise<string> {
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(started.stdout());
       if (match) resolve(match[1]!);
     };
-    started.child.stdout!.on('data', check);
+    started.child.stdout.on('data', check);
     started.child.once('exit', (code) => reject(new Error(`exited with ${code}: ${started.stderr()}${started.stdout()}`)));
     check();
   });
