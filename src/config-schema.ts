@@ -151,7 +151,7 @@ const crossVariableRules = z
     // An invalid DEV_MODE counts as unset: the safe reading requires everything.
     if (!isDevMode(read(env, 'DEV_MODE'), env.SCAYLE_AUTH_BASE_URL)) {
       for (const name of REQUIRED_OUTSIDE_DEV_MODE) {
-        if (env[name] === undefined) problem(name, 'required (only dev mode, DEV_MODE=true without SCAYLE_AUTH_BASE_URL, runs without it)');
+        if (env[name] === undefined) problem(name, 'required outside dev mode (DEV_MODE=true with SCAYLE_AUTH_BASE_URL unset)');
       }
     }
     const idle = read(env, 'SESSION_IDLE_TTL_SECONDS');
