@@ -25,7 +25,8 @@ const npmCiArgs = /^RUN npm (ci --omit=dev.*)$/m.exec(dockerfile)![1]!.split(/\s
 /** The runtime stage's CMD, e.g. ["node", "dist/server.js"]. */
 const command = JSON.parse(/^CMD (\[.*\])$/m.exec(runtimeStage)![1]!) as string[];
 /** The runtime stage's ENV (NODE_ENV, PORT, HOST). */
-const imageEnv = Object.fromEntries([...runtimeStage.matchAll(/\b([A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+const envInstruction = /^ENV ((?:.*\\\n)*.*)$/m.exec(runtimeStage)![1]!;
+const imageEnv = Object.fromEntries([...envInstruction.matchAll(/\b([A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
 
 let scratch: string;
 const children: ChildProcess[] = [];
@@ -100,7 +101,8 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('production start (the container runtime stage)', () => {
+// Generous: three node start-ups on a loaded 2-core machine; nothing here waits on a timer.
+describe('production start (the container runtime stage)', { timeout: 60_000 }, () => {
   it('refuses to start without the SCAYLE variables and keys, naming every one and printing no secret', async () => {
     const started = start({ REDIS_URL: 'redis://:redis-password-do-not-print@127.0.0.1:6379' });
     expect(await exitCode(started.child)).toBe(1);
