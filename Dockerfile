@@ -8,13 +8,15 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-# Production dependencies only, from the same lockfile.
+# Production dependencies only, from the same lockfile (none of them needs an install script).
+# test/e2e/production-start.test.ts runs this exact line and the runtime stage's CMD.
 FROM node:20-bookworm-slim AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-# Runtime: compiled output and production dependencies, as the unprivileged `node` user.
+# Runtime: compiled output and production dependencies, as the unprivileged `node` user. Never dev mode:
+# start-up fails, naming each one, unless the SCAYLE variables and SESSION_ENCRYPTION_KEYS are set.
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \

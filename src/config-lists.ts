@@ -1,30 +1,44 @@
-// Parsing of the URL allow-lists in the configuration. Entries are normalised with the WHATWG URL parser
-// so that matching later is an exact string comparison: no prefixes, no wildcards (bff-api.md).
+// Parsing of the list-valued variables. URL entries are normalised with the WHATWG URL parser so that
+// matching later is an exact string comparison: no prefixes, no wildcards (bff-api.md).
 
-/** Comma-separated origins (scheme://host[:port]); a path other than "/" is a configuration error. */
-export function parseOriginList(name: string, value: string | undefined, problems: string[]): string[] {
+/** Splits a comma-separated value into trimmed, non-empty entries (unset gives none). */
+export function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** Origins (scheme://host[:port]); undefined when an entry has a path, query or fragment or is not http(s). */
+export function parseOriginList(entries: string[]): string[] | undefined {
   const out: string[] = [];
-  for (const entry of split(value)) {
+  for (const entry of entries) {
     const url = tryUrl(entry);
-    if (!url || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
-      problems.push(`${name}: every entry must be an origin like https://shop.example`);
-      return [];
-    }
+    if (!url || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') return undefined;
     out.push(url.origin);
   }
   return out;
 }
 
-/** Comma-separated absolute http(s) URLs, kept as scheme://host:port/path (no query or fragment). */
-export function parseUrlList(name: string, value: string | undefined, problems: string[]): string[] {
+/** Absolute http(s) URLs, kept as scheme://host:port/path (no query or fragment); undefined when one is not. */
+export function parseUrlList(entries: string[]): string[] | undefined {
   const out: string[] = [];
-  for (const entry of split(value)) {
+  for (const entry of entries) {
     const key = urlMatchKey(entry);
-    if (key === undefined) {
-      problems.push(`${name}: every entry must be an absolute http(s) URL`);
-      return [];
-    }
+    if (key === undefined) return undefined;
     out.push(key);
+  }
+  return out;
+}
+
+/** `key=cookie` / `key=token` entries as a map; undefined when one is malformed. */
+export function parseClientKeys<Mode extends string>(entries: string[], modes: readonly Mode[]): Map<string, Mode> | undefined {
+  const out = new Map<string, Mode>();
+  for (const entry of entries) {
+    const [key, mode, extra] = entry.split('=').map((s) => s.trim());
+    const known = modes.find((m) => m === mode);
+    if (!key || known === undefined || extra !== undefined || !/^[\w.-]{1,128}$/.test(key)) return undefined;
+    out.set(key, known);
   }
   return out;
 }
@@ -46,11 +60,4 @@ function tryUrl(value: string): URL | undefined {
   } catch {
     return undefined;
   }
-}
-
-function split(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
 }

@@ -2,8 +2,8 @@
 // listen, and close everything gracefully on SIGTERM/SIGINT.
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { startEmulator, type Emulator } from './emulator/index.js';
+import { ConfigError, loadConfig, withEmbeddedEmulator, type Config } from './config.js';
+import type { Emulator } from './emulator/index.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -19,6 +19,9 @@ async function main(): Promise<void> {
 
   let emulator: Emulator | undefined;
   if (config.devMode) {
+    // Imported only here: a production process never loads the emulator (test/e2e/production-start.test.ts
+    // starts the built service with the emulator deleted).
+    const { startEmulator } = await import('./emulator/index.js');
     emulator = await startEmulator({
       clientId: config.scayle.clientId,
       clientSecret: config.scayle.clientSecret,
@@ -27,15 +30,11 @@ async function main(): Promise<void> {
       // Unset: e-mailed links open the dev-mode demo page, which logs in with the token.
       magicLinkUrl: config.magicLinkUrl ?? `http://localhost:${config.port}/demo/?magic_token={token}`,
     });
-    config = { ...config, scayle: { ...config.scayle, baseUrl: emulator.url } };
+    config = withEmbeddedEmulator(config, emulator.url);
   }
 
   const app = await buildApp(config);
-  if (emulator)
-    app.log.warn(
-      { emulator: emulator.url },
-      'dev mode: SCAYLE_AUTH_BASE_URL is unset, the embedded SCAYLE emulator answers upstream calls',
-    );
+  if (emulator) app.log.warn({ emulator: emulator.url }, 'dev mode (DEV_MODE=true): the embedded SCAYLE emulator answers upstream calls');
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an uncaught error');

@@ -1,10 +1,12 @@
 // Starts the whole service the way server.ts does, on port 0: the emulator as SCAYLE, real Redis under a
 // key prefix of this stack's own (cleaned up by prefix on close), and logs captured for secret scans.
+// By default in dev mode (DEV_MODE=true: the demo page and dev-only fields), the emulator standing in for
+// the embedded one; `env: { SCAYLE_AUTH_BASE_URL }` gives a service configured for a real SCAYLE instead.
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildOverrides } from '../../src/app.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, withEmbeddedEmulator, type Config } from '../../src/config.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import { cleanupPrefix, createTestRedis, redisUrl, uniquePrefix } from './redis.js';
 
@@ -49,6 +51,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...options.emulator,
     }));
   const env: Record<string, string> = {
+    DEV_MODE: 'true',
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'debug',
@@ -65,7 +68,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   };
   const loaded = loadConfig(env);
-  const config: Config = { ...loaded, scayle: { ...loaded.scayle, baseUrl: emulator.url } };
+  const config: Config = loaded.devMode ? withEmbeddedEmulator(loaded, emulator.url) : loaded;
   const logs: string[] = [];
   const logDestination = new Writable({
     write(chunk: Buffer, _encoding, callback) {

@@ -1,8 +1,8 @@
-// Configuration: defaults, dev mode, every problem reported at once without values, allow-list parsing,
-// and .env.example kept in step with the schema.
+// Configuration: defaults, dev mode only on DEV_MODE=true, every problem reported at once without values,
+// cross-variable rules, allow-list parsing, and .env.example kept in step with the schema.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, REQUIRED_OUTSIDE_DEV_MODE } from '../../src/config.js';
 
 const production = {
   SCAYLE_AUTH_BASE_URL: 'https://acme-live.auth.scayle.cloud',
@@ -24,9 +24,10 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('loadConfig', () => {
-  it('runs in dev mode with defaults when nothing is set', () => {
-    const config = loadConfig({});
+  it('runs in dev mode with defaults when only DEV_MODE=true is set', () => {
+    const config = loadConfig({ DEV_MODE: 'true' });
     expect(config.devMode).toBe(true);
+    expect(config.scayle.baseUrl).toBeUndefined();
     expect(config.port).toBe(3000);
     expect(config.redis).toBeUndefined();
     expect(config.session.cookieName).toBe('bff_session');
@@ -34,8 +35,32 @@ describe('loadConfig', () => {
     expect(config.session.encryptionKeys[0]!.length).toBeGreaterThanOrEqual(32);
   });
 
+  it('refuses to start without DEV_MODE=true, naming every missing variable in one report', () => {
+    for (const env of [{}, { DEV_MODE: 'false' }, { DEV_MODE: '0' }] as Record<string, string>[]) {
+      const problems = problemsOf(env);
+      expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([...REQUIRED_OUTSIDE_DEV_MODE].sort());
+    }
+  });
+
   it('treats empty values as unset, as compose and .env templates write them', () => {
-    expect(loadConfig({ REDIS_URL: '', SCAYLE_AUTH_BASE_URL: '  ' }).devMode).toBe(true);
+    expect(loadConfig({ DEV_MODE: 'true', REDIS_URL: '', SCAYLE_AUTH_BASE_URL: '  ' }).devMode).toBe(true);
+    expect(problemsOf({ ...production, SCAYLE_AUTH_BASE_URL: '' }).join()).toContain('SCAYLE_AUTH_BASE_URL');
+  });
+
+  it('reads DEV_MODE with z.stringbool, and an invalid DEV_MODE counts as unset (everything required)', () => {
+    expect(loadConfig({ DEV_MODE: 'yes' }).devMode).toBe(true);
+    const problems = problemsOf({ DEV_MODE: 'perhaps' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['DEV_MODE', ...REQUIRED_OUTSIDE_DEV_MODE].sort());
+  });
+
+  it('with DEV_MODE=true and a base URL talks to that upstream, with every secret still required', () => {
+    const problems = problemsOf({ DEV_MODE: 'true', SCAYLE_AUTH_BASE_URL: 'https://acme-live.auth.scayle.cloud' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(
+      REQUIRED_OUTSIDE_DEV_MODE.filter((n) => n !== 'SCAYLE_AUTH_BASE_URL').sort(),
+    );
+    const config = loadConfig({ ...production, DEV_MODE: 'true' });
+    expect(config.devMode).toBe(false);
+    expect(config.session.encryptionKeysGenerated).toBe(false);
   });
 
   it('parses a production configuration', () => {
@@ -73,6 +98,15 @@ describe('loadConfig', () => {
     expect(text).not.toContain('too-short-secret-value');
   });
 
+  it('reports field problems and cross-variable problems in the same run', () => {
+    const problems = problemsOf({ SESSION_COOKIE_SECURE: 'sometimes', PORT: '80.5', SCAYLE_SHOP_ID: 'x', SESSION_COOKIE_NAME: '__Host-s' });
+    const names = problems.map((p) => p.split(':')[0]);
+    for (const name of ['SESSION_COOKIE_SECURE', 'PORT', 'SCAYLE_SHOP_ID', 'SESSION_COOKIE_NAME', 'SCAYLE_AUTH_BASE_URL']) {
+      expect(names).toContain(name);
+    }
+    expect(problems.join('\n')).not.toContain('sometimes');
+  });
+
   it('requires credentials and keys outside dev mode, naming each', () => {
     const problems = problemsOf({ SCAYLE_AUTH_BASE_URL: 'https://acme-live.auth.scayle.cloud' });
     const text = problems.join('\n');
@@ -82,14 +116,30 @@ describe('loadConfig', () => {
   });
 
   it('rejects allow-list entries that are not absolute URLs, and origins with paths', () => {
-    expect(problemsOf({ LOGOUT_CALLBACK_URLS: '/relative' }).join()).toContain('LOGOUT_CALLBACK_URLS');
-    expect(problemsOf({ ALLOWED_ORIGINS: 'https://shop.example/path' }).join()).toContain('ALLOWED_ORIGINS');
+    expect(problemsOf({ ...production, LOGOUT_CALLBACK_URLS: '/relative' })).toEqual([
+      'LOGOUT_CALLBACK_URLS: every entry must be an absolute http(s) URL',
+    ]);
+    expect(problemsOf({ ...production, ALLOWED_ORIGINS: 'https://shop.example/path' })).toEqual([
+      'ALLOWED_ORIGINS: every entry must be an origin like https://shop.example',
+    ]);
+    expect(problemsOf({ ...production, CLIENT_KEYS: 'web=cookie,app' })).toEqual(['CLIENT_KEYS: entries must be key=cookie or key=token']);
   });
 
   it('rejects an absolute lifetime shorter than the idle timeout', () => {
-    expect(problemsOf({ SESSION_IDLE_TTL_SECONDS: '100', SESSION_ABSOLUTE_TTL_SECONDS: '50' }).join()).toContain(
-      'SESSION_ABSOLUTE_TTL_SECONDS',
-    );
+    expect(problemsOf({ ...production, SESSION_IDLE_TTL_SECONDS: '100', SESSION_ABSOLUTE_TTL_SECONDS: '50' })).toEqual([
+      'SESSION_ABSOLUTE_TTL_SECONDS: must not be shorter than SESSION_IDLE_TTL_SECONDS',
+    ]);
+  });
+
+  it('accepts the __Host- and __Secure- cookie name prefixes only with SESSION_COOKIE_SECURE=true', () => {
+    for (const name of ['__Host-sid', '__Secure-sid', '__host-sid']) {
+      expect(problemsOf({ ...production, SESSION_COOKIE_NAME: name })).toEqual([
+        'SESSION_COOKIE_NAME: the __Host- and __Secure- prefixes require SESSION_COOKIE_SECURE=true',
+      ]);
+      expect(problemsOf({ ...production, SESSION_COOKIE_NAME: name, SESSION_COOKIE_SECURE: 'false' })).toHaveLength(1);
+      expect(loadConfig({ ...production, SESSION_COOKIE_NAME: name, SESSION_COOKIE_SECURE: 'true' }).session.cookieName).toBe(name);
+    }
+    expect(loadConfig({ ...production, SESSION_COOKIE_NAME: 'sid' }).session.cookieSecure).toBe(false);
   });
 });
 

@@ -1,22 +1,13 @@
 // The container files, linted without a Docker engine: the compose file parses and wires Redis and the
-// service from .env, every variable it sets is one the service or the emulator reads, and the Dockerfile
-// keeps the properties ops rely on.
+// service from .env, dev mode only in the dev profile, every variable it sets is one the service reads,
+// and the Dockerfile keeps the properties ops rely on (test/e2e/production-start.test.ts runs its
+// runtime stage).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES } from '../../src/config.js';
 
 const read = (name: string) => readFileSync(new URL(`../../${name}`, import.meta.url), 'utf8');
-const EMULATOR_VARIABLES = [
-  'EMULATOR_HOST',
-  'EMULATOR_PORT',
-  'SCAYLE_CLIENT_ID',
-  'SCAYLE_CLIENT_SECRET',
-  'SCAYLE_SHOP_ID',
-  'SCAYLE_SHOP_SECRET',
-  'MAGIC_LINK_URL',
-];
-
 interface Service {
   build?: unknown;
   image?: string;
@@ -41,16 +32,26 @@ describe('docker-compose.yml', () => {
     expect(bff?.depends_on?.redis?.condition).toBe('service_healthy');
   });
 
-  it('runs the emulator only in the dev profile, from the built image', () => {
-    const emulator = compose.services.emulator!;
-    expect(emulator.profiles).toEqual(['dev']);
-    expect(emulator.command).toEqual(['node', 'dist/emulator/main.js']);
-    for (const name of Object.keys(emulator.environment ?? {})) expect(EMULATOR_VARIABLES).toContain(name);
+  it('never sets DEV_MODE on the production service', () => {
+    expect(compose.services.bff?.profiles).toBeUndefined();
+    expect(compose.services.bff?.environment).not.toHaveProperty('DEV_MODE');
+  });
+
+  it('runs dev mode only in the dev profile: DEV_MODE=true and no SCAYLE_AUTH_BASE_URL, so the embedded emulator', () => {
+    const dev = Object.values(compose.services).filter((service) => service.environment?.DEV_MODE !== undefined);
+    expect(dev).toHaveLength(1);
+    expect(dev[0]!.profiles).toEqual(['dev']);
+    expect(dev[0]!.environment?.DEV_MODE).toBe('true');
+    expect(dev[0]!.environment).not.toHaveProperty('SCAYLE_AUTH_BASE_URL');
+    expect(dev[0]!.env_file).toBeUndefined();
   });
 
   it('sets only variables the service reads', () => {
     const known = new Set(CONFIG_VARIABLES.map((v) => v.name));
-    for (const name of Object.keys(compose.services.bff?.environment ?? {})) expect(known.has(name), name).toBe(true);
+    for (const service of Object.values(compose.services)) {
+      if (service.build === undefined) continue;
+      for (const name of Object.keys(service.environment ?? {})) expect(known.has(name), name).toBe(true);
+    }
   });
 });
 
@@ -59,7 +60,7 @@ describe('Dockerfile', () => {
 
   it('builds from the lockfile and ships production dependencies only', () => {
     expect(dockerfile).toMatch(/RUN npm ci --no-audit/);
-    expect(dockerfile).toMatch(/RUN npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/RUN npm ci --omit=dev --ignore-scripts/);
     expect(dockerfile).toMatch(/COPY --from=build .*\/app\/dist \.\/dist/);
   });
 
@@ -69,5 +70,9 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/NODE_ENV=production/);
     expect(runtime).toMatch(/HEALTHCHECK .*\n.*\/health\/live/);
     expect(runtime).toMatch(/^CMD \["node", "dist\/server\.js"\]$/m);
+  });
+
+  it('never sets DEV_MODE', () => {
+    expect(dockerfile).not.toMatch(/DEV_MODE=/);
   });
 });
