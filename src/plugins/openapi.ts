@@ -9,7 +9,7 @@ import fp from 'fastify-plugin';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
-import { problem } from '../routes/auth/schemas.js';
+import { problem } from '../http/schemas.js';
 import { NEVER_SHED } from './load-shedding.js';
 
 export const DOCS_PREFIX = '/docs';

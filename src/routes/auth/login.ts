@@ -2,9 +2,10 @@
 // a new session and the token response.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { guestBody, loginBody, problems, registerBody, tokenResponse } from './schemas.js';
-import { issueSession } from './issue-session.js';
-import { callContext, resolveClient } from './session-access.js';
+import { resolveClient } from '../../http/credentials.js';
+import { callContext } from '../../http/current-session.js';
+import { issueSession } from '../../http/issue-session.js';
+import { guestBody, loginBody, problems, registerBody, tokenResponse } from '../../http/schemas.js';
 
 export async function loginRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();

@@ -4,9 +4,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { email, problems, tokenResponse } from './schemas.js';
-import { issueSession } from './issue-session.js';
-import { callContext, resolveClient } from './session-access.js';
+import { resolveClient } from '../../http/credentials.js';
+import { callContext } from '../../http/current-session.js';
+import { issueSession } from '../../http/issue-session.js';
+import { email, problems, tokenResponse } from '../../http/schemas.js';
 
 const sentResponse = z.object({
   _debug_auth_link: z.string().optional().describe('Dev mode only: the link the e-mail would contain'),

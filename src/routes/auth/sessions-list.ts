@@ -4,12 +4,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
+import { callContext, requireSession, type CurrentSession } from '../../http/current-session.js';
+import { problems } from '../../http/schemas.js';
 import { clearSessionCookie } from '../../http/session-cookie.js';
 import { handleOf } from '../../sessions/session-id.js';
+import { endSession } from '../../sessions/session-lifecycle.js';
 import type { LoadedSession } from '../../sessions/session-service.js';
-import { problems } from './schemas.js';
-import { callContext, requireSession, type CurrentSession } from './session-access.js';
-import { revokeUpstream } from './session.js';
 
 const sessionItem = z.object({
   id: z.string().describe('Public handle of the session (not its secret)'),
@@ -40,14 +40,15 @@ export async function sessionsListRoutes(app: FastifyInstance): Promise<void> {
   routes.delete('/auth/sessions/:id', {
     schema: {
       summary: 'End one of the customer’s sessions and revoke its tokens upstream',
-      params: z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{22}$/) }),
+      // Any string: a handle of the wrong shape is as unknown as any other (404, never 400).
+      params: z.strictObject({ id: z.string().describe('Public handle from GET /auth/sessions') }),
       response: { 204: z.null().describe('No content'), ...problems(400, 401, 403, 404, 503) },
     },
     handler: async (request, reply) => {
       const current = await requireSession(app, request);
       const target = (await sessionsOf(app, current)).find((s) => handleOf(s.sid) === request.params.id);
       if (!target) throw new AppError('SESSION_NOT_FOUND');
-      await endSession(app, request, target);
+      await endSession(app, target, callContext(request), revokeFailed(request));
       if (target.sid === current.session.sid) clearSessionCookie(reply, app.config.session);
       return reply.code(204).send(null);
     },
@@ -61,7 +62,7 @@ export async function sessionsListRoutes(app: FastifyInstance): Promise<void> {
     handler: async (request, reply) => {
       const current = await requireSession(app, request);
       const others = (await sessionsOf(app, current)).filter((s) => s.sid !== current.session.sid);
-      await Promise.all(others.map((s) => endSession(app, request, s)));
+      await Promise.all(others.map((s) => endSession(app, s, callContext(request), revokeFailed(request))));
       return reply.code(204).send(null);
     },
   });
@@ -74,9 +75,6 @@ async function sessionsOf(app: FastifyInstance, current: CurrentSession): Promis
   return sessions.some((s) => s.sid === current.session.sid) ? sessions : [current.session, ...sessions];
 }
 
-async function endSession(app: FastifyInstance, request: FastifyRequest, session: LoadedSession): Promise<void> {
-  await app.sessions.destroy(session.sid, session.data);
-  await revokeUpstream(app, session.data, callContext(request)).catch((error: unknown) => {
-    request.log.warn({ err: error }, 'upstream revocation of an ended session failed; the local session is gone');
-  });
+function revokeFailed(request: FastifyRequest): (error: unknown) => void {
+  return (error) => request.log.warn({ err: error }, 'upstream revocation of an ended session failed; the local session is gone');
 }
