@@ -56,7 +56,9 @@ export const rateLimitsPlugin = fp(
     };
 
     const ipKey = (group: string) => (request: FastifyRequest) => `${group}:ip:${normalizeIP(request.ip)}`;
-    app.decorate('ipLimit', (group: string) => budget(config.rateLimit.ipPerMinute, ipKey(group), app.metrics.rateLimited.labels(group, 'ip')));
+    app.decorate('ipLimit', (group: string) =>
+      budget(config.rateLimit.ipPerMinute, ipKey(group), app.metrics.rateLimited.labels(group, 'ip')),
+    );
 
     app.decorate('credentialLimits', (group: string) => {
       // Counted by group and budget only: the limiter's key holds the IP or the e-mail hash.
