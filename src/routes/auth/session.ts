@@ -15,6 +15,8 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   routes.post('/auth/token', {
     schema: {
       summary: 'The current access token; refreshed upstream when less than 30 s are left',
+      operationId: 'token',
+      'x-session': 'requires',
       response: { 200: tokenResponse, ...problems(400, 401, 403, 502, 503, 504) },
     },
     handler: async (request, reply) => {
@@ -30,6 +32,8 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   routes.get('/auth/session', {
     schema: {
       summary: 'Who the session belongs to and when it ends',
+      operationId: 'session',
+      'x-session': 'requires',
       response: { 200: sessionInfoResponse, ...problems(400, 401, 503) },
     },
     handler: async (request, reply) => {
@@ -44,6 +48,8 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   routes.post('/auth/logout', {
     schema: {
       summary: 'End the session and revoke its tokens upstream; idempotent',
+      operationId: 'logout',
+      'x-session': 'optional',
       response: { 204: z.null().describe('No content'), ...problems(400, 403, 503) },
     },
     handler: async (request, reply) => {

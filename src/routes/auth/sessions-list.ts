@@ -13,8 +13,8 @@ import type { LoadedSession } from '../../sessions/session-service.js';
 
 const sessionItem = z.object({
   id: z.string().describe('Public handle of the session (not its secret)'),
-  created_at: z.string(),
-  last_seen_at: z.string(),
+  created_at: z.iso.datetime(),
+  last_seen_at: z.iso.datetime(),
   user_agent: z.string().nullable(),
   current: z.boolean(),
 });
@@ -23,7 +23,12 @@ export async function sessionsListRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
   routes.get('/auth/sessions', {
-    schema: { summary: "The customer's active sessions", response: { 200: z.array(sessionItem), ...problems(401, 503) } },
+    schema: {
+      summary: "The customer's active sessions",
+      operationId: 'listSessions',
+      'x-session': 'requires',
+      response: { 200: z.array(sessionItem), ...problems(400, 401, 503) },
+    },
     handler: async (request, reply) => {
       const current = await requireSession(app, request);
       reply.header('cache-control', 'no-store');
@@ -40,6 +45,8 @@ export async function sessionsListRoutes(app: FastifyInstance): Promise<void> {
   routes.delete('/auth/sessions/:id', {
     schema: {
       summary: 'End one of the customer’s sessions and revoke its tokens upstream',
+      operationId: 'revokeSession',
+      'x-session': 'requires',
       // Any string: a handle of the wrong shape is as unknown as any other (404, never 400).
       params: z.strictObject({ id: z.string().describe('Public handle from GET /auth/sessions') }),
       response: { 204: z.null().describe('No content'), ...problems(400, 401, 403, 404, 503) },
@@ -57,7 +64,9 @@ export async function sessionsListRoutes(app: FastifyInstance): Promise<void> {
   routes.delete('/auth/sessions', {
     schema: {
       summary: 'End every other session of the customer',
-      response: { 204: z.null().describe('No content'), ...problems(401, 403, 503) },
+      operationId: 'revokeOtherSessions',
+      'x-session': 'requires',
+      response: { 204: z.null().describe('No content'), ...problems(400, 401, 403, 503) },
     },
     handler: async (request, reply) => {
       const current = await requireSession(app, request);
