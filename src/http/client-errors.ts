@@ -20,7 +20,8 @@ export function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoExce
   const problem = new AppError(codeFor(error));
   // No request was parsed, so there is no caller's id to reuse.
   const requestId = randomUUID();
-  this.log.info({ code: problem.code, reason: error.code, requestId }, 'malformed request rejected');
+  // Debug, not info: scanners send these by the thousand.
+  this.log.debug({ code: problem.code, reason: error.code, requestId }, 'malformed request rejected');
   if (socket.writable) {
     const body = JSON.stringify(toProblem(problem, requestId));
     socket.write(

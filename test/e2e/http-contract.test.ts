@@ -109,7 +109,9 @@ describe('bodies', () => {
 describe('failures before any route runs', () => {
   it('answers an undecodable URL 400 BAD_REQUEST, and an over-long path parameter 414 URI_TOO_LONG', async () => {
     const browser = new Browser(stack.url);
-    expectProblem(await browser.call('POST', '/auth/sessions/%ff%ff%ff', { headers: { 'x-request-id': 'bad-url-1' } }), 400, 'BAD_REQUEST');
+    const badUrl = await browser.call('POST', '/auth/sessions/%ff%ff%ff', { headers: { 'x-request-id': 'bad-url-1' } });
+    expectProblem(badUrl, 400, 'BAD_REQUEST');
+    expect(badUrl.body.request_id).toBe('bad-url-1');
     expectProblem(await browser.call('DELETE', '/auth/sessions/%E0%A4%A'), 400, 'BAD_REQUEST');
     expectProblem(await browser.call('DELETE', `/auth/sessions/${'a'.repeat(1025)}`), 414, 'URI_TOO_LONG');
   });
