@@ -5,17 +5,20 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
+import { answerClientError } from './http/client-errors.js';
 import { requestIdFrom } from './http/request-id.js';
 import { responseSerializerCompiler } from './http/response-serializer.js';
 import { createLogger } from './logger.js';
 import { demoRoutes } from './demo/demo-routes.js';
 import { accessLogPlugin } from './plugins/access-log.js';
 import { dependenciesPlugin, type DependencyOverrides } from './plugins/dependencies.js';
-import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handler.js';
 import { loadSheddingPlugin } from './plugins/load-shedding.js';
 import { metricsPlugin } from './plugins/metrics.js';
+import { notFoundPlugin } from './plugins/not-found.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitsPlugin } from './plugins/rate-limits.js';
+import { requestBodiesPlugin } from './plugins/request-bodies.js';
 import { securityPlugin } from './plugins/security.js';
 import { loginRoutes } from './routes/auth/login.js';
 import { magicLinkRoutes } from './routes/auth/magic-link.js';
@@ -42,16 +45,20 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
     // Longer than a load balancer's idle timeout (60 s on most), so the balancer, not us, closes idle
     // connections; otherwise it may reuse one we are closing and answer 502. close() ends idle ones.
     keepAliveTimeout: 65_000,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Session handles of any shape reach their route (and its 404); longer ones are a 414.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     return503OnClosing: true,
+    // Failures before any route runs answer problem+json too: an undecodable URL, a malformed request.
+    frameworkErrors: frameworkErrorHandler(config.session),
+    clientErrorHandler: answerClientError,
   });
-  acceptEmptyJsonBodies(app);
   closeConnectionsWhenClosing(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler);
 
   // Infrastructure, then security, then routes: each step may rely on the ones before it.
   await app.register(errorHandlerPlugin, { cookie: config.session });
+  await app.register(requestBodiesPlugin);
   await app.register(accessLogPlugin);
   await app.register(metricsPlugin);
   await app.register(dependenciesPlugin, { config, overrides });
@@ -60,6 +67,8 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   // After security's hooks, so a shed 503 still carries x-request-id and CORS headers.
   await app.register(loadSheddingPlugin);
   await app.register(rateLimitsPlugin);
+  // Before the routes: it collects them for 405's allow header.
+  await app.register(notFoundPlugin);
   // Before the routes: it documents the routes registered after it.
   await app.register(openapiPlugin);
 
@@ -73,24 +82,6 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
 
   await app.ready();
   return app;
-}
-
-/**
- * `fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' } })` with no body is what
- * many clients send to bodiless routes (token, logout); Fastify would answer 400. An empty JSON body reads
- * as no body; anything else goes through Fastify's own parser (prototype-poisoning protection included).
- */
-function acceptEmptyJsonBodies(app: FastifyInstance): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') {
-      done(null, undefined);
-      return;
-    }
-    void parseJson(request, text, done);
-  });
 }
 
 /**

@@ -16,6 +16,11 @@ interface Definition {
 /** The catalogue. Codes are public (bff-api.md): add, never rename. */
 export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
+  BAD_REQUEST: { status: 400, title: 'Malformed request' },
+  CORS_PREFLIGHT_INVALID: { status: 400, title: 'Invalid CORS preflight request' },
+  REQUEST_TIMEOUT: { status: 408, title: 'Request timed out' },
+  URI_TOO_LONG: { status: 414, title: 'URI too long' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
   INVALID_JSON: { status: 400, title: 'Request body is not valid JSON' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },

@@ -1,7 +1,7 @@
 // A dependency-free client for the shop-facing API (bff-api.md), for browsers and Node: only fetch, no
 // runtime imports (the schema imports are types and vanish on compile), so the demo page can load it as-is.
 import type { z } from 'zod';
-import type { guestBody, loginBody, problem, registerBody, sessionInfoResponse, tokenResponse } from '../routes/auth/schemas.js';
+import type { guestBody, loginBody, problem, registerBody, sessionInfoResponse, tokenResponse } from '../http/schemas.js';
 
 export type RegisterInput = z.input<typeof registerBody>;
 export type LoginInput = z.input<typeof loginBody>;

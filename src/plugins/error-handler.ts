@@ -1,6 +1,7 @@
 // One place that turns every failure into application/problem+json: our AppErrors as they are, Fastify's
-// own 4xx (bad JSON, body too large, validation) onto stable codes, the store being down onto 503, and
-// anything unexpected onto a 500 that says nothing about internals.
+// own 4xx (bad URL, bad JSON, body too large, validation) onto stable codes, the store being down onto
+// 503, and anything unexpected onto a 500 that says nothing about internals. Failures Fastify meets
+// before a route runs come here through `frameworkErrors` (see app.ts).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -8,15 +9,37 @@ import { AppError, type ErrorCode, type FieldIssue, isAppError, toProblem } from
 import { clearSessionCookie, type CookieSettings } from '../http/session-cookie.js';
 import { StoreUnavailableError } from '../sessions/store.js';
 
+/** Every Fastify error a request can meet (lib/errors.js); the others are start-up or programming errors. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
+  FST_ERR_ASYNC_CONSTRAINT: 'INTERNAL_ERROR',
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_ROUTE_MISSING_CONTENT_TYPE: 'BAD_REQUEST',
+  FST_ERR_ROUTE_MISSING_CONTENT: 'BAD_REQUEST',
   FST_ERR_VALIDATION: 'VALIDATION_FAILED',
+  FST_ERR_HANDLER_TIMEOUT: 'SERVICE_UNAVAILABLE',
+  FST_ERR_NOT_FOUND: 'NOT_FOUND',
+  // The body stream broke off (the client went away mid-upload): Fastify passes Node's error on as a 400.
+  ECONNRESET: 'BAD_REQUEST',
 };
 
+/** A 4xx from a source we did not map by code, by its status. */
+const BY_STATUS: Record<number, ErrorCode> = {
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
+  413: 'BODY_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  431: 'HEADERS_TOO_LARGE',
+};
+
+/** The AppError a failure is answered with. */
 export function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
   if (error instanceof StoreUnavailableError) {
@@ -30,9 +53,7 @@ export function toAppError(error: unknown): AppError {
   if (mapped) return new AppError(mapped, { cause: error });
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) return new AppError('INVALID_JSON', { cause: error });
   const status = fastifyError.statusCode;
-  if (status !== undefined && status >= 400 && status < 500) {
-    return new AppError(status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : 'VALIDATION_FAILED', { cause: error });
-  }
+  if (status !== undefined && status >= 400 && status < 500) return new AppError(BY_STATUS[status] ?? 'BAD_REQUEST', { cause: error });
   return new AppError('INTERNAL_ERROR', { cause: error });
 }
 
@@ -50,23 +71,34 @@ export interface ErrorHandlerOptions {
   cookie: CookieSettings;
 }
 
+function answer(error: unknown, request: FastifyRequest, reply: FastifyReply, cookie: CookieSettings): FastifyReply {
+  const appError = toAppError(error);
+  if (appError.status >= 500) {
+    request.log.error({ err: error, code: appError.code }, 'request failed');
+  } else {
+    request.log.info({ code: appError.code }, 'request rejected');
+  }
+  return sendProblem(reply, request, appError, cookie);
+}
+
 export const errorHandlerPlugin = fp(
   async (app: FastifyInstance, options: ErrorHandlerOptions) => {
-    app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-      const appError = toAppError(error);
-      if (appError.status >= 500) {
-        request.log.error({ err: error, code: appError.code }, 'request failed');
-      } else {
-        request.log.info({ code: appError.code }, 'request rejected');
-      }
-      return sendProblem(reply, request, appError, options.cookie);
-    });
-
-    app.setNotFoundHandler((request, reply) => sendProblem(reply, request, new AppError('NOT_FOUND'), options.cookie));
+    app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => answer(error, request, reply, options.cookie));
   },
   { name: 'error-handler' },
 );
 
+/**
+ * Fastify's `frameworkErrors` option: a URL it cannot decode, a path parameter over the router's limit
+ * or a failing constraint, met before any route (and so before the error handler) runs.
+ */
+export function frameworkErrorHandler(cookie: CookieSettings): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
+  return (error, request, reply) => {
+    answer(error, request, reply, cookie);
+  };
+}
+
+/** Sends `error` as problem+json, with the request id; already serialised, so it needs no route schema. */
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: AppError, cookie: CookieSettings): FastifyReply {
   if (error.clearSession) clearSessionCookie(reply, cookie);
   return reply
@@ -75,6 +107,5 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
     .headers(error.headers)
     .header('content-type', 'application/problem+json; charset=utf-8')
     .header('cache-control', 'no-store')
-    .serializer((payload: unknown) => JSON.stringify(payload))
-    .send(toProblem(error, request.id));
+    .send(JSON.stringify(toProblem(error, request.id)));
 }

@@ -14,6 +14,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** preHandlers for a credential route: per-IP and per-e-mail budgets, named by `group`. */
     credentialLimits(group: string): preHandlerAsyncHookHandler[];
+    /** The per-IP budget alone, named by `group` (the not-found handler's). */
+    ipLimit(group: string): preHandlerAsyncHookHandler;
   }
 }
 
@@ -71,12 +73,17 @@ export const rateLimitsPlugin = fp(
       };
     };
 
+    const ipKey = (group: string) => (request: FastifyRequest) => `${group}:ip:${normalizeIP(request.ip)}`;
+    app.decorate('ipLimit', (group: string) =>
+      budget(config.rateLimit.ipPerMinute, ipKey(group), app.metrics.rateLimited.labels(group, 'ip'), { group, budget: 'ip' }),
+    );
+
     app.decorate('credentialLimits', (group: string) => {
       // Counted by group and budget only: the limiter's key holds the IP or the e-mail hash.
       const ipDenied = app.metrics.rateLimited.labels(group, 'ip');
       const emailDenied = app.metrics.rateLimited.labels(group, 'email');
       return [
-        budget(config.rateLimit.ipPerMinute, (request) => `${group}:ip:${normalizeIP(request.ip)}`, ipDenied, { group, budget: 'ip' }),
+        budget(config.rateLimit.ipPerMinute, ipKey(group), ipDenied, { group, budget: 'ip' }),
         // Requests without an e-mail have only the IP budget. The address is hashed: keys are not a mailing list.
         budget(
           config.rateLimit.emailPerMinute,

@@ -3,6 +3,7 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { AppError } from '../errors.js';
 import { checkCsrf, type CsrfSettings } from '../http/csrf.js';
 
 export const securityPlugin = fp(
@@ -13,6 +14,16 @@ export const securityPlugin = fp(
     });
 
     const allowed = new Set(config.allowedOrigins);
+    // Preflights @fastify/cors would refuse (text/plain 400 without Origin or Access-Control-Request-Method,
+    // a 404 from its catch-all route for a foreign origin) are refused here, as problem+json.
+    app.addHook('onRequest', async (request) => {
+      if (request.method !== 'OPTIONS') return;
+      const { origin } = request.headers;
+      if (origin === undefined || request.headers['access-control-request-method'] === undefined) {
+        throw new AppError('CORS_PREFLIGHT_INVALID', { detail: 'A preflight sends Origin and Access-Control-Request-Method' });
+      }
+      if (!allowed.has(origin)) throw new AppError('CSRF_REJECTED', { detail: 'Origin not allowed' });
+    });
     await app.register(cors, {
       origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
       credentials: true,

@@ -63,3 +63,50 @@ describe('token-mode clients', () => {
     expect(res.status).toBe(401);
   });
 });
+
+describe('a login that arrives with an old session', () => {
+  const tokenLogin = async (): Promise<string> => {
+    const res = await new Browser(stack.url).post('/auth/login/guest', guest(), {
+      csrf: false,
+      headers: { 'x-client-key': 'ios-app-7f3a' },
+    });
+    expect(res.status).toBe(200);
+    return res.body.session_token as string;
+  };
+
+  it('ends the browser’s cookie session when it is a token-mode login', async () => {
+    const browser = new Browser(stack.url);
+    expect((await browser.post('/auth/login/guest', guest())).status).toBe(200);
+    const login = await browser.post('/auth/login/guest', guest(), { headers: { 'x-client-key': 'ios-app-7f3a' } });
+    expect(login.status).toBe(200);
+    expect(login.body.session_token).toBeDefined();
+    // The jar still holds the old cookie (a token-mode answer sets none): it must lead nowhere now.
+    expect(browser.cookies.get('bff_session')).toBeDefined();
+    expect((await browser.get('/auth/session')).status).toBe(401);
+  });
+
+  it('ends the Token session when it is a cookie-mode login, with or without x-client-key', async () => {
+    for (const headers of [{ 'x-client-key': 'web-shop' }, {}] as Array<Record<string, string>>) {
+      const old = await tokenLogin();
+      const login = await new Browser(stack.url).post('/auth/login/guest', guest(), {
+        headers: { ...headers, authorization: `Token ${old}` },
+      });
+      expect(login.status).toBe(200);
+      expect(login.setCookies.some((c) => c.startsWith('bff_session='))).toBe(true);
+      expect((await new Browser(stack.url).get('/auth/session', { headers: { authorization: `Token ${old}` } })).status).toBe(401);
+    }
+  });
+
+  it('ends both when it carries a cookie and a Token', async () => {
+    const browser = new Browser(stack.url);
+    await browser.post('/auth/login/guest', guest());
+    const old = await tokenLogin();
+    const cookie = `bff_session=${browser.cookies.get('bff_session')!}`;
+    const login = await new Browser(stack.url).post('/auth/login/guest', guest(), {
+      headers: { cookie, authorization: `Token ${old}`, 'x-client-key': 'ios-app-7f3a' },
+    });
+    expect(login.status).toBe(200);
+    expect((await browser.get('/auth/session')).status).toBe(401);
+    expect((await new Browser(stack.url).get('/auth/session', { headers: { authorization: `Token ${old}` } })).status).toBe(401);
+  });
+});

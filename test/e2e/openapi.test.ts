@@ -1,5 +1,11 @@
-// The OpenAPI document: valid, complete (every route the app serves is in it), honest about errors (every
-// /auth route documents problem+json responses), and the interactive reference answers HTML.
+// The OpenAPI document: valid, lint-clean under Redocly's recommended rules, complete (every route the app
+// serves is in it), honest about errors (every /auth route documents problem+json responses), about
+// authentication and headers, and the interactive reference answers HTML.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +32,7 @@ afterAll(async () => {
   await stack.close();
 });
 
-const HIDDEN = /^\/(docs|metrics)\b/;
+const HIDDEN = /^\/(docs|metrics|demo)\b/;
 
 /** Every (method, path) the app routes, read from printRoutes' tree: each line adds its segment to its parent's. */
 function registeredRoutes(app: FastifyInstance): Array<{ method: string; path: string }> {
@@ -55,7 +61,25 @@ describe('OpenAPI document', () => {
     expect(doc.info.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('documents every route the app serves, and no docs or metrics route', () => {
+  it('passes `redocly lint` with the recommended rules', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bff-openapi-'));
+    try {
+      const file = join(dir, 'openapi.json');
+      await writeFile(file, JSON.stringify(doc));
+      const redocly = new URL('../../node_modules/.bin/redocly', import.meta.url).pathname;
+      // No telemetry or update check: the test must not depend on the network.
+      const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
+      const { stdout } = await promisify(execFile)(redocly, ['lint', '--extends=recommended', '--format=json', file], { env });
+      const report = JSON.parse(stdout) as { totals: { errors: number }; problems: Array<{ ruleId: string; message: string }> };
+      // info-license is the one warning left: the service is private, it has no license to declare.
+      expect(report.problems.filter((p) => p.ruleId !== 'info-license')).toEqual([]);
+      expect(report.totals.errors).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('documents every route the app serves, and no docs, metrics or demo route', () => {
     const routes = registeredRoutes(stack.app).filter((r) => !HIDDEN.test(r.path));
     // Sanity: the parser found the service's routes, not an empty list.
     expect(routes).toEqual(
@@ -108,5 +132,67 @@ describe('OpenAPI document', () => {
     expect(ui.text).toContain('swagger');
     // The reference loads the same document.
     expect(uiDocument.body).toEqual(doc);
+  });
+});
+
+const operations = (): Array<[string, string, any]> =>
+  Object.entries<Record<string, any>>(doc.paths).flatMap(([path, item]) =>
+    Object.entries<any>(item).map(([m, op]) => [path, m, op] as [string, string, any]),
+  );
+
+describe('OpenAPI document: authentication, headers and formats', () => {
+  it('gives every operation a unique operationId', () => {
+    const ids = operations().map(([, , op]) => op.operationId);
+    expect(ids.every((id) => typeof id === 'string' && id !== '')).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('declares the session cookie and the Token header, and which operations need a session', () => {
+    expect(doc.components.securitySchemes).toMatchObject({
+      sessionCookie: { type: 'apiKey', in: 'cookie', name: stack.config.session.cookieName },
+      sessionToken: { type: 'apiKey', in: 'header', name: 'Authorization' },
+    });
+    const session = [{ sessionCookie: [] }, { sessionToken: [] }];
+    expect(doc.paths['/auth/token'].post.security).toEqual(session);
+    expect(doc.paths['/auth/sessions/{id}'].delete.security).toEqual(session);
+    expect(doc.paths['/auth/logout'].post.security).toEqual([{}, ...session]);
+    expect(doc.paths['/auth/login'].post.security).toEqual([]);
+    expect(doc.paths['/health/live'].get.security).toEqual([]);
+  });
+
+  it('declares the CSRF headers on every POST and DELETE, and x-client-key where sessions are used', () => {
+    const names = (op: any): string[] =>
+      (op.parameters ?? []).map((p: any) => (p.$ref ? doc.components.parameters[p.$ref.split('/').pop()].name : p.name));
+    for (const [path, method, op] of operations()) {
+      if (method === 'post' || method === 'delete')
+        expect(names(op), `${method} ${path}`).toEqual(expect.arrayContaining(['x-requested-with', 'x-csrf']));
+    }
+    expect(names(doc.paths['/auth/login'].post)).toContain('x-client-key');
+    expect(names(doc.paths['/auth/session'].get)).toContain('x-client-key');
+    expect(names(doc.paths['/health/ready'].get)).not.toContain('x-client-key');
+  });
+
+  it('declares the response headers: x-request-id everywhere, set-cookie, retry-after and cache-control where sent', () => {
+    const headers = (path: string, method: string, status: string) => Object.keys(doc.paths[path][method].responses[status].headers ?? {});
+    for (const [path, method, op] of operations()) {
+      for (const status of Object.keys(op.responses))
+        expect(headers(path, method, status), `${method} ${path} ${status}`).toContain('x-request-id');
+    }
+    expect(headers('/auth/login', 'post', '200')).toEqual(expect.arrayContaining(['set-cookie', 'cache-control']));
+    expect(headers('/auth/logout', 'post', '204')).toContain('set-cookie');
+    expect(headers('/auth/token', 'post', '401')).toContain('set-cookie');
+    expect(headers('/auth/login', 'post', '429')).toContain('retry-after');
+    expect(headers('/health/live', 'get', '200')).not.toContain('set-cookie');
+  });
+
+  it('says which strings are e-mail addresses and timestamps', () => {
+    const body = doc.paths['/auth/login'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.email).toMatchObject({ type: 'string', format: 'email', maxLength: 254 });
+    const token = doc.paths['/auth/token'].post.responses['200'].content['application/json'].schema;
+    expect(token.properties.expires_at).toMatchObject({ type: 'string', format: 'date-time' });
+    const info = doc.paths['/auth/session'].get.responses['200'].content['application/json'].schema;
+    expect(info.properties.idle_expires_at.format).toBe('date-time');
+    const list = doc.paths['/auth/sessions'].get.responses['200'].content['application/json'].schema;
+    expect(list.items.properties.created_at.format).toBe('date-time');
   });
 });

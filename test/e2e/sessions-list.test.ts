@@ -77,6 +77,17 @@ describe('DELETE /auth/sessions/:id', () => {
     expect(res.body.code).toBe('SESSION_NOT_FOUND');
     expect((await b.devices[0]!.get('/auth/session')).status).toBe(200);
   });
+
+  it('answers 404 SESSION_NOT_FOUND for an unknown handle of any shape', async () => {
+    const { devices } = await customerWithDevices(1);
+    const handles = ['x', 'not-a-handle', 'A'.repeat(22), 'a'.repeat(300), '%20%21', 'a%2Fb', 'caf%C3%A9', "'%3Bdrop"];
+    for (const handle of handles) {
+      const res = await devices[0]!.call('DELETE', `/auth/sessions/${handle}`);
+      expect(res.status, handle).toBe(404);
+      expect(res.body.code).toBe('SESSION_NOT_FOUND');
+    }
+    expect((await devices[0]!.get('/auth/session')).status).toBe(200);
+  });
 });
 
 describe('DELETE /auth/sessions', () => {

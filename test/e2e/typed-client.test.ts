@@ -149,9 +149,11 @@ describe('route table', () => {
   it('names only operations the OpenAPI document has, with the same method', async () => {
     const res = await fetch(`${stack.url}/docs/openapi.json`);
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await res.json()) as { paths: Record<string, Record<string, { operationId?: string }>> };
     for (const [operation, { method, path }] of Object.entries(ROUTES)) {
       expect(doc.paths[path]?.[method.toLowerCase()], `${operation}: ${method} ${path}`).toBeDefined();
+      // The client's names are the document's operationIds, so generated clients and this one agree.
+      expect(doc.paths[path]?.[method.toLowerCase()]?.operationId, `${operation}: ${method} ${path}`).toBe(operation);
     }
 
     // And the other way: a shop-facing operation the service documents but the client lacks is drift.

@@ -3,7 +3,7 @@
 // reaches the client.
 import { describe, expect, it } from 'vitest';
 import { responseSerializerCompiler } from '../../src/http/response-serializer.js';
-import { sessionInfoResponse, tokenResponse } from '../../src/routes/auth/schemas.js';
+import { sessionInfoResponse, tokenResponse } from '../../src/http/schemas.js';
 
 const serialize = (schema: unknown) =>
   responseSerializerCompiler({ schema, method: 'POST', url: '/auth/token', httpStatus: '200' }) as (data: unknown) => string;

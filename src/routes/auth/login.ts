@@ -2,9 +2,10 @@
 // a new session and the token response.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { guestBody, loginBody, problems, registerBody, tokenResponse } from './schemas.js';
-import { issueSession } from './issue-session.js';
-import { callContext, resolveClient } from './session-access.js';
+import { resolveClient } from '../../http/credentials.js';
+import { callContext } from '../../http/current-session.js';
+import { issueSession } from '../../http/issue-session.js';
+import { guestBody, loginBody, problems, registerBody, tokenResponse } from '../../http/schemas.js';
 
 export async function loginRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -12,6 +13,9 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
   routes.post('/auth/register', {
     schema: {
       summary: 'Register a customer and start a session',
+      operationId: 'register',
+      'x-session': 'creates',
+      description: 'A session the request carries (cookie or Token) is ended first.',
       body: registerBody,
       response: { 201: tokenResponse, ...problems(400, 401, 403, 409, 413, 415, 429, 502, 503, 504) },
     },
@@ -33,6 +37,9 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
   routes.post('/auth/login', {
     schema: {
       summary: 'Log a customer in and start a session',
+      operationId: 'login',
+      'x-session': 'creates',
+      description: 'A session the request carries (cookie or Token) is ended first.',
       body: loginBody,
       response: { 200: tokenResponse, ...problems(400, 401, 403, 413, 415, 429, 502, 503, 504) },
     },
@@ -47,6 +54,9 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
   routes.post('/auth/login/guest', {
     schema: {
       summary: 'Start a guest session (no password)',
+      operationId: 'guestLogin',
+      'x-session': 'creates',
+      description: 'A session the request carries (cookie or Token) is ended first.',
       body: guestBody,
       response: { 200: tokenResponse, ...problems(400, 401, 403, 409, 413, 415, 429, 502, 503, 504) },
     },

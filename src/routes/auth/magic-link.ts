@@ -4,9 +4,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { email, problems, tokenResponse } from './schemas.js';
-import { issueSession } from './issue-session.js';
-import { callContext, resolveClient } from './session-access.js';
+import { resolveClient } from '../../http/credentials.js';
+import { callContext } from '../../http/current-session.js';
+import { issueSession } from '../../http/issue-session.js';
+import { email, problems, tokenResponse } from '../../http/schemas.js';
 
 const sentResponse = z.object({
   _debug_auth_link: z.string().optional().describe('Dev mode only: the link the e-mail would contain'),
@@ -18,6 +19,7 @@ export async function magicLinkRoutes(app: FastifyInstance): Promise<void> {
   routes.post('/auth/magic-link', {
     schema: {
       summary: 'E-mail a login link; 202 whether or not the address is known',
+      operationId: 'sendMagicLink',
       body: z.strictObject({ email }),
       response: { 202: sentResponse, ...problems(400, 403, 413, 415, 429, 502, 503, 504) },
     },
@@ -33,6 +35,9 @@ export async function magicLinkRoutes(app: FastifyInstance): Promise<void> {
   routes.post('/auth/magic-link/login', {
     schema: {
       summary: 'Exchange a magic-link token for a session',
+      operationId: 'magicLinkLogin',
+      'x-session': 'creates',
+      description: 'A session the request carries (cookie or Token) is ended first.',
       body: z.strictObject({ token: z.string().trim().min(1).max(512) }),
       response: { 200: tokenResponse, ...problems(400, 401, 403, 413, 415, 429, 502, 503, 504) },
     },

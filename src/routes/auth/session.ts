@@ -2,10 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { callContext, findSession, renewCookie, requireSession } from '../../http/current-session.js';
+import { problems, sessionInfoResponse, tokenResponse } from '../../http/schemas.js';
 import { clearSessionCookie } from '../../http/session-cookie.js';
+import { tokenResponse as toTokenResponse } from '../../http/token-response.js';
+import { endSession } from '../../sessions/session-lifecycle.js';
 import type { SessionData } from '../../sessions/session-record.js';
-import { problems, sessionInfoResponse, tokenResponse } from './schemas.js';
-import { callContext, findSession, renewCookie, requireSession, tokenResponse as toTokenResponse } from './session-access.js';
 
 export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -13,7 +15,9 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   routes.post('/auth/token', {
     schema: {
       summary: 'The current access token; refreshed upstream when less than 30 s are left',
-      response: { 200: tokenResponse, ...problems(401, 403, 502, 503, 504) },
+      operationId: 'token',
+      'x-session': 'requires',
+      response: { 200: tokenResponse, ...problems(400, 401, 403, 502, 503, 504) },
     },
     handler: async (request, reply) => {
       const current = await requireSession(app, request);
@@ -28,7 +32,9 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   routes.get('/auth/session', {
     schema: {
       summary: 'Who the session belongs to and when it ends',
-      response: { 200: sessionInfoResponse, ...problems(401, 503) },
+      operationId: 'session',
+      'x-session': 'requires',
+      response: { 200: sessionInfoResponse, ...problems(400, 401, 503) },
     },
     handler: async (request, reply) => {
       const current = await requireSession(app, request);
@@ -42,15 +48,14 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   routes.post('/auth/logout', {
     schema: {
       summary: 'End the session and revoke its tokens upstream; idempotent',
-      response: { 204: z.null().describe('No content'), ...problems(403, 503) },
+      operationId: 'logout',
+      'x-session': 'optional',
+      response: { 204: z.null().describe('No content'), ...problems(400, 403, 503) },
     },
     handler: async (request, reply) => {
       const current = await findSession(app, request);
       if (typeof current !== 'string') {
-        const { sid, data } = current.session;
-        // Local first: once the session is gone no request can use it, whatever SCAYLE answers.
-        await app.sessions.destroy(sid, data);
-        await revokeUpstream(app, data, callContext(request)).catch((error: unknown) => {
+        await endSession(app, current.session, callContext(request), (error) => {
           request.log.warn({ err: error }, 'upstream revocation at logout failed; the local session is gone');
         });
       }
@@ -58,17 +63,6 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
       return reply.code(204).send(null);
     },
   });
-}
-
-/** Revokes the session's token family; an expired access token is refreshed first so revocation can authenticate. */
-export async function revokeUpstream(app: FastifyInstance, data: SessionData, ctx: ReturnType<typeof callContext>): Promise<void> {
-  let { accessToken, jti } = data;
-  if (data.accessExpiresAt - app.sessions.now() < 5_000) {
-    const tokens = await app.scayle.refresh(data.refreshToken, ctx);
-    accessToken = tokens.accessToken;
-    jti = (await app.verifier.verify(accessToken)).jti;
-  }
-  await app.scayle.revokeToken(accessToken, jti, ctx);
 }
 
 function sessionInfo(data: SessionData) {

@@ -4,17 +4,17 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
+import { callContext, requireSession, type CurrentSession } from '../../http/current-session.js';
+import { problems } from '../../http/schemas.js';
 import { clearSessionCookie } from '../../http/session-cookie.js';
 import { handleOf } from '../../sessions/session-id.js';
+import { endSession } from '../../sessions/session-lifecycle.js';
 import type { LoadedSession } from '../../sessions/session-service.js';
-import { problems } from './schemas.js';
-import { callContext, requireSession, type CurrentSession } from './session-access.js';
-import { revokeUpstream } from './session.js';
 
 const sessionItem = z.object({
   id: z.string().describe('Public handle of the session (not its secret)'),
-  created_at: z.string(),
-  last_seen_at: z.string(),
+  created_at: z.iso.datetime(),
+  last_seen_at: z.iso.datetime(),
   user_agent: z.string().nullable(),
   current: z.boolean(),
 });
@@ -23,7 +23,12 @@ export async function sessionsListRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
   routes.get('/auth/sessions', {
-    schema: { summary: "The customer's active sessions", response: { 200: z.array(sessionItem), ...problems(401, 503) } },
+    schema: {
+      summary: "The customer's active sessions",
+      operationId: 'listSessions',
+      'x-session': 'requires',
+      response: { 200: z.array(sessionItem), ...problems(400, 401, 503) },
+    },
     handler: async (request, reply) => {
       const current = await requireSession(app, request);
       reply.header('cache-control', 'no-store');
@@ -40,14 +45,17 @@ export async function sessionsListRoutes(app: FastifyInstance): Promise<void> {
   routes.delete('/auth/sessions/:id', {
     schema: {
       summary: 'End one of the customer’s sessions and revoke its tokens upstream',
-      params: z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{22}$/) }),
+      operationId: 'revokeSession',
+      'x-session': 'requires',
+      // Any string: a handle of the wrong shape is as unknown as any other (404, never 400).
+      params: z.strictObject({ id: z.string().describe('Public handle from GET /auth/sessions') }),
       response: { 204: z.null().describe('No content'), ...problems(400, 401, 403, 404, 503) },
     },
     handler: async (request, reply) => {
       const current = await requireSession(app, request);
       const target = (await sessionsOf(app, current)).find((s) => handleOf(s.sid) === request.params.id);
       if (!target) throw new AppError('SESSION_NOT_FOUND');
-      await endSession(app, request, target);
+      await endSession(app, target, callContext(request), revokeFailed(request));
       if (target.sid === current.session.sid) clearSessionCookie(reply, app.config.session);
       return reply.code(204).send(null);
     },
@@ -56,12 +64,14 @@ export async function sessionsListRoutes(app: FastifyInstance): Promise<void> {
   routes.delete('/auth/sessions', {
     schema: {
       summary: 'End every other session of the customer',
-      response: { 204: z.null().describe('No content'), ...problems(401, 403, 503) },
+      operationId: 'revokeOtherSessions',
+      'x-session': 'requires',
+      response: { 204: z.null().describe('No content'), ...problems(400, 401, 403, 503) },
     },
     handler: async (request, reply) => {
       const current = await requireSession(app, request);
       const others = (await sessionsOf(app, current)).filter((s) => s.sid !== current.session.sid);
-      await Promise.all(others.map((s) => endSession(app, request, s)));
+      await Promise.all(others.map((s) => endSession(app, s, callContext(request), revokeFailed(request))));
       return reply.code(204).send(null);
     },
   });
@@ -74,9 +84,6 @@ async function sessionsOf(app: FastifyInstance, current: CurrentSession): Promis
   return sessions.some((s) => s.sid === current.session.sid) ? sessions : [current.session, ...sessions];
 }
 
-async function endSession(app: FastifyInstance, request: FastifyRequest, session: LoadedSession): Promise<void> {
-  await app.sessions.destroy(session.sid, session.data);
-  await revokeUpstream(app, session.data, callContext(request)).catch((error: unknown) => {
-    request.log.warn({ err: error }, 'upstream revocation of an ended session failed; the local session is gone');
-  });
+function revokeFailed(request: FastifyRequest): (error: unknown) => void {
+  return (error) => request.log.warn({ err: error }, 'upstream revocation of an ended session failed; the local session is gone');
 }

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { problems } from '../../http/schemas.js';
 import { NEVER_SHED } from '../../plugins/load-shedding.js';
 
 const PROBE_CACHE_MS = 2_000;
@@ -33,14 +34,22 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
 
   routes.get(
     '/health/live',
-    { schema: { summary: 'Process liveness', response: { 200: z.object({ status: z.literal('ok') }) } }, config: NEVER_SHED },
+    {
+      schema: {
+        summary: 'Process liveness',
+        operationId: 'health',
+        response: { 200: z.object({ status: z.literal('ok') }), ...problems(400) },
+      },
+      config: NEVER_SHED,
+    },
     async () => ({ status: 'ok' as const }),
   );
 
   const ready = {
     summary: 'Store and upstream reachability',
+    operationId: 'ready',
     description: `503 names the failing part in \`checks\`; probed at most every ${PROBE_CACHE_MS / 1000} s.`,
-    response: { 200: readyResponse.describe('Ready'), 503: readyResponse.describe('Not ready') },
+    response: { 200: readyResponse.describe('Ready'), 503: readyResponse.describe('Not ready'), ...problems(400) },
   };
   routes.get('/health/ready', { schema: ready, config: NEVER_SHED }, async (_request, reply) => {
     let value = cached !== undefined && Date.now() - cached.at <= PROBE_CACHE_MS ? cached.value : undefined;

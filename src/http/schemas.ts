@@ -3,7 +3,14 @@
 // refresh token on a handler's return value is dropped by the serializer.
 import { z } from 'zod';
 
-export const email = z.string().trim().toLowerCase().pipe(z.email().max(254)).describe('E-mail address; trimmed and lower-cased');
+export const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email().max(254))
+  // The input side of the pipe is a plain string to zod's JSON Schema; the document says what is enforced.
+  .meta({ format: 'email', maxLength: 254 })
+  .describe('E-mail address; trimmed and lower-cased');
 const name = z.string().trim().min(1).max(100);
 export const gender = z.enum(['m', 'f', 'd', 'n']).describe('m, f, d or n');
 const loginPassword = z.string().min(1).max(256);
@@ -30,7 +37,7 @@ export const tokenResponse = z.object({
   access_token: z.string(),
   token_type: z.literal('Bearer'),
   expires_in: z.number().int().describe('Seconds until the access token expires'),
-  expires_at: z.string().describe('ISO 8601 expiry of the access token'),
+  expires_at: z.iso.datetime().describe('ISO 8601 expiry of the access token'),
   customer,
   session_token: z.string().optional().describe('Mobile (token-mode) clients only, on the responses that create a session'),
 });
@@ -39,8 +46,8 @@ export type TokenResponse = z.infer<typeof tokenResponse>;
 export const sessionInfoResponse = z.object({
   authenticated: z.literal(true),
   customer,
-  expires_at: z.string().describe('ISO 8601 absolute end of the session'),
-  idle_expires_at: z.string().describe('ISO 8601 end of the session if unused'),
+  expires_at: z.iso.datetime().describe('ISO 8601 absolute end of the session'),
+  idle_expires_at: z.iso.datetime().describe('ISO 8601 end of the session if unused'),
 });
 
 export const problem = z

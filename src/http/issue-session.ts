@@ -1,19 +1,22 @@
-// Turning a fresh token pair from SCAYLE into a session: verify the access token, end the session the
+// Turning a fresh token pair from SCAYLE into a session: verify the access token, end every session the
 // request arrived with (a new id on every login, against fixation), store the new one and hand the
 // client its cookie or, for token-mode apps, its session_token.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isAppError } from '../../errors.js';
-import { setSessionCookie } from '../../http/session-cookie.js';
-import { sessionDeadline } from '../../sessions/session-record.js';
-import type { UpstreamTokens } from '../../upstream/types.js';
-import { callContext, findSession, tokenResponse, type Client } from './session-access.js';
+import { sessionDeadline } from '../sessions/session-record.js';
+import { revokeUpstream } from '../sessions/session-lifecycle.js';
+import type { UpstreamTokens } from '../upstream/types.js';
+import type { Client } from './credentials.js';
+import { callContext, carriedSessions } from './current-session.js';
 import type { TokenResponse } from './schemas.js';
+import { setSessionCookie } from './session-cookie.js';
+import { tokenResponse } from './token-response.js';
 
 export interface IssueOptions {
   guest: boolean;
   client: Client;
 }
 
+/** Creates the session for `tokens` and returns the token response; sets the cookie for web clients. */
 export async function issueSession(
   app: FastifyInstance,
   request: FastifyRequest,
@@ -26,7 +29,7 @@ export async function issueSession(
 
   let created;
   try {
-    await endPreviousSession(app, request);
+    await endCarriedSessions(app, request);
     created = await app.sessions.create({
       customerId: verified.customerId,
       guest: options.guest,
@@ -51,21 +54,16 @@ export async function issueSession(
   return tokenResponse(session.data, now);
 }
 
-async function endPreviousSession(app: FastifyInstance, request: FastifyRequest): Promise<void> {
-  let previous;
-  try {
-    previous = await findSession(app, request);
-  } catch (error) {
-    // A mismatched client key on the old session does not block a new login. A store that cannot
-    // answer does: going on would leave the old session alive beside the new one (it used to be
-    // swallowed here, and a one-command blip meant two live sessions).
-    if (isAppError(error) && error.code === 'CLIENT_UNKNOWN') return;
-    throw error;
+/**
+ * A store that cannot answer fails the login: going on would leave the old session alive beside the
+ * new one. Upstream revocation does not hold the login up.
+ */
+async function endCarriedSessions(app: FastifyInstance, request: FastifyRequest): Promise<void> {
+  const carried = await carriedSessions(app, request);
+  for (const { sid, data } of carried) {
+    await app.sessions.destroy(sid, data);
+    void revokeUpstream(app, data, callContext(request)).catch((error: unknown) => {
+      request.log.warn({ err: error }, 'revoking the replaced session upstream failed');
+    });
   }
-  if (typeof previous === 'string') return;
-  const { data, sid } = previous.session;
-  await app.sessions.destroy(sid, data);
-  void app.scayle.revokeToken(data.accessToken, data.jti, callContext(request)).catch((error: unknown) => {
-    request.log.warn({ err: error }, 'revoking the replaced session upstream failed');
-  });
 }

@@ -1,0 +1,15 @@
+// The token response body (bff-api.md "Conventions") from a session record.
+import type { SessionData } from '../sessions/session-record.js';
+import type { TokenResponse } from './schemas.js';
+
+/** `session_token` only on the answers that create a token-mode session. */
+export function tokenResponse(data: SessionData, now: number, sessionToken?: string): TokenResponse {
+  return {
+    access_token: data.accessToken,
+    token_type: 'Bearer',
+    expires_in: Math.max(0, Math.floor((data.accessExpiresAt - now) / 1000)),
+    expires_at: new Date(data.accessExpiresAt).toISOString(),
+    customer: { ...(data.customerId !== undefined ? { id: data.customerId } : {}), guest: data.guest },
+    ...(sessionToken !== undefined ? { session_token: sessionToken } : {}),
+  };
+}
