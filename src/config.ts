@@ -89,6 +89,17 @@ const schema = z.object({
     .max(1)
     .default(0)
     .describe('Shed requests (503) while the event loop was busier than this share of the last second; 0 (default) disables the check'),
+
+  // --- issue 15: account recovery and sessions ---
+  SESSIONS_PER_CUSTOMER_MAX: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(100)
+    .describe('Live sessions one customer may hold; a new login beyond it ends the oldest'),
+  RATE_LIMIT_SESSION_LIST_PER_MINUTE: z.coerce.number().int().positive().default(60).describe('Per-session budget of GET /auth/sessions'),
+  // --- end issue 15 ---
 });
 
 type Env = z.infer<typeof schema>;
@@ -142,6 +153,12 @@ export interface Config {
   maxEventLoopDelayMs: number;
   /** Load shedding threshold (MAX_EVENT_LOOP_UTILIZATION); 0 disables the utilisation check. */
   maxEventLoopUtilization: number;
+  // --- issue 15: account recovery and sessions ---
+  /** SESSIONS_PER_CUSTOMER_MAX: a customer's live sessions beyond it end, oldest first. */
+  sessionsPerCustomerMax: number;
+  /** RATE_LIMIT_SESSION_LIST_PER_MINUTE: per-session budget of GET /auth/sessions. */
+  sessionListPerMinute: number;
+  // --- end issue 15 ---
 }
 
 /** Thrown by loadConfig; the message lists every offending variable and no value. */
@@ -231,6 +248,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimit: { ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE, emailPerMinute: e.RATE_LIMIT_EMAIL_PER_MINUTE },
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     maxEventLoopUtilization: e.MAX_EVENT_LOOP_UTILIZATION,
+    // --- issue 15 ---
+    sessionsPerCustomerMax: e.SESSIONS_PER_CUSTOMER_MAX,
+    sessionListPerMinute: e.RATE_LIMIT_SESSION_LIST_PER_MINUTE,
   };
 }
 

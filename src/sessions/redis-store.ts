@@ -1,7 +1,7 @@
 // SessionStore over an ioredis client that the caller creates and closes; every Redis failure surfaces
 // as StoreUnavailableError, never as "no session".
 import type { Redis } from 'ioredis';
-import { bytesArg, nameArg, timeArg, ttlArg, versionArg } from './args.js';
+import { bytesArg, countArg, nameArg, timeArg, ttlArg, versionArg } from './args.js';
 import { createKeyBuilder } from './keys.js';
 import {
   compareAndSetScript,
@@ -158,6 +158,21 @@ export function createRedisStore({ redis, keyPrefix }: RedisStoreOptions): Sessi
       const a = [timeArg(nowMs, 'nowMs')];
       return call('indexList', async () => asStringList(await indexListScript(redis, k, a)));
     },
+
+    // --- issue 15: bounded index reads; expired entries are skipped here and pruned by indexAdd/indexList ---
+    async indexPage(customerKey, nowMs, offset, count) {
+      const key = keys.index(customerKey);
+      const after = `(${timeArg(nowMs, 'nowMs')}`;
+      const [start, size] = [countArg(offset, 'offset', 0), countArg(count, 'count', 1)];
+      return call('indexPage', async () => asStringList(await redis.zrangebyscore(key, after, '+inf', 'LIMIT', start, size)));
+    },
+
+    async indexSize(customerKey, nowMs) {
+      const key = keys.index(customerKey);
+      const after = `(${timeArg(nowMs, 'nowMs')}`;
+      return call('indexSize', () => redis.zcount(key, after, '+inf'));
+    },
+    // --- end issue 15 ---
 
     async ping() {
       await call('ping', () => redis.ping());

@@ -50,6 +50,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
         const { sid, data } = current.session;
         // Local first: once the session is gone no request can use it, whatever SCAYLE answers.
         await app.sessions.destroy(sid, data);
+        app.metrics.sessionsEnded.inc({ reason: 'logout' });
         await revokeUpstream(app, data, callContext(request)).catch((error: unknown) => {
           request.log.warn({ err: error }, 'upstream revocation at logout failed; the local session is gone');
         });
