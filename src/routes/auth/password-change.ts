@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { replaceTokens } from '../../sessions/token-replacement.js';
 import { newPassword, problems } from './schemas.js';
-import { passwordPolicyError } from './password-policy.js';
+import { rethrowPasswordPolicy } from './password-policy.js';
 import { callContext, requireSession } from './session-access.js';
 
 export async function passwordChangeRoutes(app: FastifyInstance): Promise<void> {
@@ -32,7 +32,7 @@ export async function passwordChangeRoutes(app: FastifyInstance): Promise<void> 
       const fresh = await app.refresher.ensureFresh(current.session, ctx);
       const tokens = await app.scayle
         .changePassword(fresh.data.accessToken, request.body.current_password, request.body.new_password, ctx)
-        .catch((error: unknown) => Promise.reject(passwordPolicyError(error, 'new_password')));
+        .catch((error: unknown) => rethrowPasswordPolicy(error, 'new_password'));
       if (tokens !== undefined) {
         const verified = await app.verifier.verify(tokens.accessToken);
         if (!(await replaceTokens(app.sessions, fresh, tokens, verified))) {

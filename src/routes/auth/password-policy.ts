@@ -2,10 +2,10 @@
 // like our own validation; the value never appears.
 import { AppError, isAppError } from '../../errors.js';
 
-/** Re-labels an upstream VALIDATION_FAILED with `field`; any other error passes through unchanged. */
-export function passwordPolicyError(error: unknown, field: string): unknown {
-  if (!isAppError(error) || error.code !== 'VALIDATION_FAILED') return error;
-  return new AppError('VALIDATION_FAILED', {
+/** Rethrows an upstream VALIDATION_FAILED re-labelled with `field`; any other error unchanged. */
+export function rethrowPasswordPolicy(error: unknown, field: string): never {
+  if (!isAppError(error) || error.code !== 'VALIDATION_FAILED') throw error;
+  throw new AppError('VALIDATION_FAILED', {
     detail: 'The authentication service refused the new password.',
     errors: [{ path: field, message: 'does not satisfy the password policy' }],
     cause: error,

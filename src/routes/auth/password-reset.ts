@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { latestResetLink } from '../../dev/reset-outbox.js';
 import { AppError } from '../../errors.js';
 import { email, newPassword, problems } from './schemas.js';
-import { passwordPolicyError } from './password-policy.js';
+import { rethrowPasswordPolicy } from './password-policy.js';
 import { callContext } from './session-access.js';
 
 const sentResponse = z.object({
@@ -59,7 +59,7 @@ export async function passwordResetRoutes(app: FastifyInstance): Promise<void> {
       const startedAt = app.sessions.now();
       const tokens = await app.scayle
         .updatePasswordByHash(request.body.hash, request.body.password, ctx)
-        .catch((error: unknown) => Promise.reject(passwordPolicyError(error, 'password')));
+        .catch((error: unknown) => rethrowPasswordPolicy(error, 'password'));
       try {
         const { customerId } = await app.verifier.verify(tokens.accessToken);
         // Sessions started after the reset began already use the new password; SCAYLE revoked the rest.
