@@ -24,6 +24,10 @@ import { loginRoutes } from './routes/auth/login.js';
 import { magicLinkRoutes } from './routes/auth/magic-link.js';
 import { sessionRoutes } from './routes/auth/session.js';
 import { sessionsListRoutes } from './routes/auth/sessions-list.js';
+import { sessionEndingPlugin } from './plugins/session-ending.js';
+import { passwordResetRoutes } from './routes/auth/password-reset.js';
+import { passwordChangeRoutes } from './routes/auth/password-change.js';
+import { logoutRedirectRoutes } from './routes/auth/logout-redirect.js';
 import { healthRoutes } from './routes/ops/health.js';
 
 export interface BuildOverrides extends DependencyOverrides {
@@ -67,6 +71,8 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   // After security's hooks, so a shed 503 still carries x-request-id and CORS headers.
   await app.register(loadSheddingPlugin);
   await app.register(rateLimitsPlugin);
+  // issue 15: bulk session ending and per-key limits (uses dependencies and rate limits above).
+  await app.register(sessionEndingPlugin);
   // Before the routes: it collects them for 405's allow header.
   await app.register(notFoundPlugin);
   // Before the routes: it documents the routes registered after it.
@@ -77,6 +83,9 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(sessionRoutes);
   await app.register(sessionsListRoutes);
   await app.register(magicLinkRoutes);
+  await app.register(passwordResetRoutes);
+  await app.register(passwordChangeRoutes);
+  await app.register(logoutRedirectRoutes);
   // The demo storefront page: a dev-mode aid, never served against a real SCAYLE.
   if (config.devMode) await app.register(demoRoutes);
 

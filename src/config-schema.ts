@@ -119,6 +119,15 @@ const fields = {
     .max(1)
     .default(0)
     .describe('Shed requests (503) while the event loop was busier than this share of the last second; 0 (default) disables the check'),
+
+  SESSIONS_PER_CUSTOMER_MAX: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(100)
+    .describe('Live sessions one customer may hold; a new login beyond it ends the oldest'),
+  RATE_LIMIT_SESSION_LIST_PER_MINUTE: z.coerce.number().int().positive().default(60).describe('Per-session budget of GET /auth/sessions'),
 };
 
 /** Every environment variable the service reads, with its description (for docs and .env.example checks). */
@@ -214,6 +223,10 @@ function toConfig(e: Env) {
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     /** Load shedding threshold (MAX_EVENT_LOOP_UTILIZATION); 0 disables the utilisation check. */
     maxEventLoopUtilization: e.MAX_EVENT_LOOP_UTILIZATION,
+    /** SESSIONS_PER_CUSTOMER_MAX: a customer's live sessions beyond it end, oldest first. */
+    sessionsPerCustomerMax: e.SESSIONS_PER_CUSTOMER_MAX,
+    /** RATE_LIMIT_SESSION_LIST_PER_MINUTE: per-session budget of GET /auth/sessions. */
+    sessionListPerMinute: e.RATE_LIMIT_SESSION_LIST_PER_MINUTE,
   };
 }
 

@@ -24,6 +24,24 @@ export interface MagicLinkSent {
   _debug_auth_link?: string;
 }
 
+// --- issue 15: account recovery ---
+export interface PasswordResetSent {
+  /** Dev mode only: the reset link the e-mail would contain. */
+  _debug_reset_url?: string;
+}
+
+export interface PasswordUpdateInput {
+  /** The hash from the reset link. */
+  hash: string;
+  password: string;
+}
+
+export interface PasswordChangeInput {
+  current_password: string;
+  new_password: string;
+}
+// --- end issue 15 ---
+
 export interface Readiness {
   status: 'ok' | 'unavailable';
   checks: { store: 'ok' | 'failing'; upstream: 'ok' | 'failing' };
@@ -44,6 +62,12 @@ export const ROUTES = {
   revokeOtherSessions: { method: 'DELETE', path: '/auth/sessions' },
   sendMagicLink: { method: 'POST', path: '/auth/magic-link' },
   magicLinkLogin: { method: 'POST', path: '/auth/magic-link/login' },
+  // issue 15
+  sendPasswordResetEmail: { method: 'POST', path: '/auth/password/reset-email' },
+  updatePassword: { method: 'POST', path: '/auth/password/update' },
+  changePassword: { method: 'POST', path: '/auth/password/change' },
+  /** A browser navigation (302), not a fetch: see logoutRedirectUrl. */
+  logoutRedirect: { method: 'GET', path: '/auth/logout/redirect' },
   health: { method: 'GET', path: '/health/live' },
   ready: { method: 'GET', path: '/health/ready' },
 } as const satisfies Record<string, { method: Method; path: string }>;
@@ -161,6 +185,31 @@ export class BffClient {
   magicLinkLogin(token: string): Promise<TokenResponse> {
     return this.call('magicLinkLogin', { body: { token }, createsSession: true });
   }
+
+  // --- issue 15: account recovery ---
+  /** 202 whether or not the address is known; in dev mode with the link the e-mail holds. */
+  sendPasswordResetEmail(email: string): Promise<PasswordResetSent> {
+    return this.call('sendPasswordResetEmail', { body: { email } });
+  }
+
+  /** Sets the password with the reset link's hash; every session of the customer ends (log in anew). */
+  async updatePassword(body: PasswordUpdateInput): Promise<void> {
+    await this.call<undefined>('updatePassword', { body });
+  }
+
+  /** Changes the logged-in customer's password; this session stays, the customer's others end. */
+  async changePassword(body: PasswordChangeInput): Promise<void> {
+    await this.call<undefined>('changePassword', { body });
+  }
+
+  /**
+   * The address to send the browser to (location.assign) for a logout through SCAYLE, which also ends
+   * an identity provider's session; `callbackUrl` must be on LOGOUT_CALLBACK_URLS. Web mode only.
+   */
+  logoutRedirectUrl(callbackUrl: string): string {
+    return `${this.baseUrl}${ROUTES.logoutRedirect.path}?callback_url=${encodeURIComponent(callbackUrl)}`;
+  }
+  // --- end issue 15 ---
 
   health(): Promise<{ status: 'ok' }> {
     return this.call('health');

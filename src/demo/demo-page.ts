@@ -1,6 +1,7 @@
 // The dev-mode demo storefront: one plain HTML page whose inline module script uses the typed client the
 // way a shop's frontend would. Strings here (not asset files) so the build needs no copy step; the
 // script and style are separate constants because the CSP header names their hashes.
+import { ACCOUNT_HTML, ACCOUNT_SCRIPT } from './account-demo.js';
 
 export const DEMO_STYLE = `
 body { font: 15px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #222; }
@@ -91,7 +92,7 @@ async function loggedIn(response) {
 }
 
 function useEmail(email) {
-  for (const id of ['login-email', 'magic-email']) $(id).value = email;
+  for (const id of ['login-email', 'magic-email', 'forgot-email']) $(id).value = email;
 }
 
 async function listSessions() {
@@ -143,6 +144,8 @@ onClick('logout-button', 'logout', async () => {
   await bff.logout();
   showLoggedOut();
 });
+
+${ACCOUNT_SCRIPT}
 
 const random = () => Math.random().toString(36).slice(2, 10);
 $('register-email').value = 'demo-' + random() + '@example.com';
@@ -209,6 +212,7 @@ export const DEMO_HTML = `<!doctype html>
 <form id="magic-form"><fieldset><legend>Magic link</legend>
   <label>E-mail <input id="magic-email" name="email" type="email" required></label>
   <button type="submit">Send link</button> <span id="magic-result"></span></fieldset></form>
+${ACCOUNT_HTML}
 <h2>Log</h2>
 <ol id="log" reversed></ol>
 <script type="module">${DEMO_SCRIPT}</script>

@@ -48,6 +48,11 @@ export interface EmulatorOptions {
   resetHashTtlSeconds?: number;
   /** [UNKNOWN] Whether `PUT /v1/auth/password` revokes the customer's other token families. Default true. */
   passwordChangeRevokesOthers?: boolean;
+  /**
+   * [UNKNOWN] Whether `PUT /v1/auth/password` also revokes the caller's own family and answers 200 with a
+   * new token pair (instead of an empty success). Default false.
+   */
+  passwordChangeReturnsTokens?: boolean;
   /** [UNKNOWN] Status of bodiless successes (reset e-mail, logout, revoke, password change): 204 (default) or 200 `{}`. */
   emptySuccessStatus?: 200 | 204;
   /** [UNKNOWN] Authorization-code lifetime, seconds (one-time either way). Default 300. */
@@ -93,6 +98,7 @@ export function resolveSettings(options: EmulatorOptions): Settings {
     resetUnknownEmailStatus: 204,
     resetHashTtlSeconds: 3600,
     passwordChangeRevokesOthers: true,
+    passwordChangeReturnsTokens: false,
     emptySuccessStatus: 204,
     authCodeTtlSeconds: 300,
     magicLinkUrl: DEFAULT_MAGIC_LINK_URL,

@@ -47,6 +47,12 @@ export async function issueSession(
     throw error;
   }
   const { token, session } = created;
+  // issue 15: a customer holds at most SESSIONS_PER_CUSTOMER_MAX sessions; the oldest beyond it end.
+  if (session.data.customerId !== undefined) {
+    await app.sessionEnding
+      .enforceLimit(session.data.customerId, app.config.sessionsPerCustomerMax, session.sid, ctx)
+      .catch((error: unknown) => request.log.warn({ err: error }, 'ending sessions beyond the per-customer limit failed'));
+  }
   const now = app.sessions.now();
   reply.header('cache-control', 'no-store');
   if (options.client.mode === 'token') return tokenResponse(session.data, now, token);

@@ -19,6 +19,8 @@ const OPERATIONS = [
   'indexAdd',
   'indexRemove',
   'indexList',
+  'indexPage',
+  'indexSize',
   'ping',
 ] as const satisfies readonly Operation[];
 

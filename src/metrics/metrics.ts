@@ -94,6 +94,13 @@ export function createMetrics() {
       labelNames: ['group', 'budget'] as const,
       registers,
     }),
+    // --- issue 15 ---
+    sessionsEnded: new Counter({
+      name: 'sessions_ended_total',
+      help: 'Sessions ended by this process, by reason (logout, user, password, limit, ops)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     ...rateLimitFallbackMetrics(registers),
   };
   return metrics;

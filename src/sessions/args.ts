@@ -36,3 +36,10 @@ export function nameArg(value: string, what: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${what} must be a non-empty string`);
   return value;
 }
+
+// --- issue 15 ---
+/** A whole count or offset of at least `min` (index pages). */
+export function countArg(value: number, what: string, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${what} must be an integer >= ${min}`);
+  return value;
+}

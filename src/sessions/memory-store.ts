@@ -1,7 +1,7 @@
 // SessionStore in process memory, for development and single-instance use: bounded, expiring, with the
 // same semantics as the Redis adapter (the contract suite runs against both).
 import { LRUCache } from 'lru-cache';
-import { bytesArg, nameArg, timeArg, ttlArg, versionArg } from './args.js';
+import { bytesArg, countArg, nameArg, timeArg, ttlArg, versionArg } from './args.js';
 import { createKeyBuilder } from './keys.js';
 import type { CasResult, SessionStore, StoredValue } from './store.js';
 import { StoreUnavailableError } from './store.js';
@@ -114,6 +114,16 @@ export function createMemoryStore({
     }
     if (members.size === 0 || top <= at) data.delete(key);
     else data.set(key, { kind: 'index', members, top, soonest }, { ttl: top - at });
+  }
+
+  // issue 15: the live ids of an index in ZRANGE order (by score, ties by member), without pruning.
+  function liveIndex(customerKey: string, cutoff: number): string[] {
+    const entry = read(keys.index(customerKey), 'index');
+    if (!entry) return [];
+    return [...entry.members]
+      .filter(([, score]) => score > cutoff)
+      .sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0))
+      .map(([sid]) => sid);
   }
 
   return {
@@ -229,6 +239,16 @@ export function createMemoryStore({
       // Same order as ZRANGE: by score, ties by member.
       return [...entry.members].sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0)).map(([sid]) => sid);
     }),
+
+    // --- issue 15: bounded index reads (read-only, like the Redis adapter's ZRANGEBYSCORE/ZCOUNT) ---
+    indexPage: lift((customerKey, nowMs, offset, count) => {
+      const live = liveIndex(customerKey, timeArg(nowMs, 'nowMs'));
+      const start = countArg(offset, 'offset', 0);
+      return live.slice(start, start + countArg(count, 'count', 1));
+    }),
+
+    indexSize: lift((customerKey, nowMs) => liveIndex(customerKey, timeArg(nowMs, 'nowMs')).length),
+    // --- end issue 15 ---
 
     ping: lift(() => undefined),
 

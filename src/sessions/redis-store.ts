@@ -2,7 +2,7 @@
 // as StoreUnavailableError, never as "no session". The scripts are ioredis commands (redis-scripts.ts),
 // defined once on the client and shared by every store on it.
 import type { Redis } from 'ioredis';
-import { bytesArg, nameArg, timeArg, ttlArg, versionArg } from './args.js';
+import { bytesArg, countArg, nameArg, timeArg, ttlArg, versionArg } from './args.js';
 import { createKeyBuilder } from './keys.js';
 import {
   compareAndSetScript,
@@ -162,6 +162,21 @@ export function createRedisStore({ redis, keyPrefix }: RedisStoreOptions): Sessi
       const a: string[] = [];
       return call('indexList', async () => asStringList(await indexListScript.run(redis, k, a)));
     },
+
+    // --- issue 15: bounded index reads; expired entries are skipped here and pruned by indexAdd/indexList ---
+    async indexPage(customerKey, nowMs, offset, count) {
+      const key = keys.index(customerKey);
+      const after = `(${timeArg(nowMs, 'nowMs')}`;
+      const [start, size] = [countArg(offset, 'offset', 0), countArg(count, 'count', 1)];
+      return call('indexPage', async () => asStringList(await redis.zrangebyscore(key, after, '+inf', 'LIMIT', start, size)));
+    },
+
+    async indexSize(customerKey, nowMs) {
+      const key = keys.index(customerKey);
+      const after = `(${timeArg(nowMs, 'nowMs')}`;
+      return call('indexSize', () => redis.zcount(key, after, '+inf'));
+    },
+    // --- end issue 15 ---
 
     async ping() {
       await call('ping', () => redis.ping());

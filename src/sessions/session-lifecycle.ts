@@ -4,6 +4,7 @@ import type { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import type { CallContext, ScayleClient } from '../upstream/types.js';
 import type { SessionData } from './session-record.js';
 import type { LoadedSession, SessionService } from './session-service.js';
+import { createUpstreamRevoker } from './upstream-revocation.js';
 
 export interface SessionEndingDeps {
   sessions: Pick<SessionService, 'destroy' | 'now'>;
@@ -11,21 +12,17 @@ export interface SessionEndingDeps {
   verifier: Pick<AccessTokenVerifier, 'verify'>;
 }
 
-/** Below this much access-token life, revocation refreshes first: SCAYLE authenticates it with the token itself. */
-const REVOKE_MIN_LIFE_MS = 5_000;
-
 /**
- * Revokes the session's token family at SCAYLE; an access token about to expire is refreshed first so
- * the revocation can authenticate. Rejects with the upstream's AppError.
+ * Revokes the session's token family at SCAYLE (see upstream-revocation.ts: an access token about to
+ * expire is refreshed first so the revocation can authenticate). Rejects with the upstream's AppError.
  */
-export async function revokeUpstream(deps: SessionEndingDeps, data: SessionData, ctx: CallContext): Promise<void> {
-  let { accessToken, jti } = data;
-  if (data.accessExpiresAt - deps.sessions.now() < REVOKE_MIN_LIFE_MS) {
-    const tokens = await deps.scayle.refresh(data.refreshToken, ctx);
-    accessToken = tokens.accessToken;
-    jti = (await deps.verifier.verify(accessToken)).jti;
-  }
-  await deps.scayle.revokeToken(accessToken, jti, ctx);
+export function revokeUpstream(deps: SessionEndingDeps, data: SessionData, ctx: CallContext): Promise<void> {
+  const revoke = createUpstreamRevoker({
+    scayle: deps.scayle,
+    jtiOf: async (token) => (await deps.verifier.verify(token)).jti,
+    now: deps.sessions.now,
+  });
+  return revoke(data, ctx);
 }
 
 /**

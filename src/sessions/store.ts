@@ -54,6 +54,16 @@ export interface SessionStore {
   /** The live ids by ascending expiry (ties by id). */
   indexList(customerKey: string): Promise<string[]>;
 
+  // --- issue 15: bounded reads of the customer index (session-ending.ts pages through it) ---
+  /**
+   * Up to `count` live (score > nowMs) session ids from position `offset`, by ascending expiry (oldest
+   * session first, since every session's score is its creation time plus one fixed lifetime). Read-only.
+   */
+  indexPage(customerKey: string, nowMs: number, offset: number, count: number): Promise<string[]>;
+  /** How many live (score > nowMs) ids the index holds. Read-only. */
+  indexSize(customerKey: string, nowMs: number): Promise<number>;
+  // --- end issue 15 ---
+
   /** Cheap reachability probe for readiness. Throws when the store cannot answer. */
   ping(): Promise<void>;
   /** Idempotent. */

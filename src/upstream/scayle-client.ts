@@ -157,15 +157,18 @@ export function createScayleClient(options: ScayleClientOptions): ScayleClient {
       tokens(oauthClient('updatePasswordByHash', 'PUT', '/v1/auth/password/update-by-hash', { hash, password }, ctx)),
 
     // §5.6: Bearer only, so the customer's token, not our client credentials, authorises the change.
-    changePassword: (accessToken, currentPassword, newPassword, ctx) =>
-      noContent({
+    // Whether SCAYLE answers with a new pair is [UNKNOWN]: one is returned when the body holds one.
+    changePassword: async (accessToken, currentPassword, newPassword, ctx) => {
+      const { reply } = await exchange({
         operation: 'changePassword',
         method: 'PUT',
         path: '/v1/auth/password',
         auth: bearer(accessToken),
         body: { password: currentPassword, new_password: newPassword },
         ctx,
-      }),
+      });
+      return /"access_token"/.test(reply.text) ? parseTokenResponse(reply.text, 'changePassword') : undefined;
+    },
 
     sendMagicLink: async (email, ctx) => {
       const { reply, outcome } = await exchange(oauthClient('sendMagicLink', 'POST', '/v1/auth/by-link/link/', { email }, ctx));

@@ -96,7 +96,8 @@ export interface ScayleClient {
   /** `resetUrl` must contain `{hash}`; an unknown e-mail (404) counts as success. */
   sendResetEmail(email: string, resetUrl: string, ctx: CallContext): Promise<void>;
   updatePasswordByHash(hash: string, password: string, ctx: CallContext): Promise<UpstreamTokens>;
-  changePassword(accessToken: string, currentPassword: string, newPassword: string, ctx: CallContext): Promise<void>;
+  /** A new token pair when SCAYLE answers with one (it then revoked the caller's family too), else undefined. */
+  changePassword(accessToken: string, currentPassword: string, newPassword: string, ctx: CallContext): Promise<UpstreamTokens | undefined>;
   /** `debugLink` is SCAYLE's `_debug_auth_link`, sent by dev servers only. */
   sendMagicLink(email: string, ctx: CallContext): Promise<{ debugLink?: string }>;
   magicLinkLogin(token: string, ctx: CallContext): Promise<UpstreamTokens>;

@@ -156,6 +156,62 @@ describe('demo storefront page', () => {
   }, 60_000);
 });
 
+// --- issue 15: account recovery on the demo page ---
+describe('demo storefront page: account recovery', () => {
+  it('resets a forgotten password through the outbox link, changes it, and logs out everywhere through SCAYLE', async () => {
+    const page = await context.newPage();
+    const observed = observe(page);
+    const cookieName = stack.config.session.cookieName;
+    await page.goto(`${stack.url}/demo/`);
+    await page.waitForSelector('body[data-last="load:ok"]');
+    const email = uniqueEmail('demo-reset');
+    await page.fill('#register-email', email);
+    await act(page, 'register', () => page.click('#register-form button[type=submit]'));
+    expect(await page.inputValue('#forgot-email')).toBe(email);
+
+    // Dev mode: the page shows the link the reset e-mail holds (from the emulator's outbox).
+    await act(page, 'forgot-password', () => page.click('#forgot-form button[type=submit]'));
+    expect(await page.getAttribute('#reset-link', 'href')).toBe(stack.emulator.state.outbox.at(-1)!.link);
+    await Promise.all([page.waitForURL(/reset_hash=/), page.click('#reset-link')]);
+    await page.waitForSelector('body[data-last="load:ok"]');
+    // The hash left the address bar at once; the form to set a new password is shown.
+    expect(page.url()).toBe(`${stack.url}/demo/`);
+    expect(await page.isVisible('#reset-form')).toBe(true);
+    await page.fill('#reset-form input[name=password]', 'demo reset passphrase');
+    await act(page, 'reset-password', () => page.click('#reset-form button[type=submit]'));
+    expect(await stateOf(page)).toBe('anonymous');
+    // Every session of the customer ended, this browser's too.
+    await page.evaluate('delete document.body.dataset.last');
+    await page.click('#session-button');
+    await page.waitForSelector('body[data-last="session:error"]');
+
+    await page.fill('#login-email', email);
+    await page.fill('#login-form input[name=password]', 'demo reset passphrase');
+    await act(page, 'login', () => page.click('#login-form button[type=submit]'));
+    await page.fill('#change-form input[name=current_password]', 'demo reset passphrase');
+    await page.fill('#change-form input[name=new_password]', 'demo changed passphrase');
+    await act(page, 'change-password', () => page.click('#change-form button[type=submit]'));
+    await act(page, 'session', () => page.click('#session-button'));
+    expect(await stateOf(page)).toBe('customer');
+    const access = (await new Browser(stack.url).post('/auth/login', { email, password: 'demo changed passphrase' })).body.access_token;
+    expect(typeof access).toBe('string');
+
+    // Log out everywhere: to SCAYLE's logout redirect and back to this page, logged out.
+    await Promise.all([
+      page.waitForResponse((r) => r.url().startsWith(`${stack.emulator.url}/v1/auth/logout/redirect`)),
+      page.click('#logout-everywhere-button'),
+    ]);
+    await page.waitForURL(`${stack.url}/demo/`);
+    await page.waitForSelector('body[data-last="load:ok"]');
+    expect(await stateOf(page)).toBe('anonymous');
+    expect((await context.cookies()).some((c) => c.name === cookieName)).toBe(false);
+    await expectNoReadableSecrets(page);
+    expect(observed.consoleErrors.filter((e) => /Content Security Policy|uncaught/.test(e.text))).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
+// --- end issue 15 ---
+
 describe('demo routes', () => {
   it('serve the client as JavaScript in dev mode, and do not exist against a configured SCAYLE', async () => {
     const script = await new Browser(stack.url).get('/demo/bff-client.js');

@@ -164,3 +164,28 @@ describe('route table', () => {
     expect(documented.filter((op) => !covered.has(op))).toEqual([]);
   });
 });
+
+// --- issue 15 ---
+describe('account recovery (web mode)', () => {
+  it('resets the password by e-mailed hash, changes it while logged in, and builds the logout redirect', async () => {
+    const browser = browserFetch(stack.url);
+    const web = new BffClient({ baseUrl: stack.url, fetch: browser.fetch });
+    const email = uniqueEmail('client-reset');
+    await web.register(registration(email));
+    const sent = await web.sendPasswordResetEmail(email);
+    const hash = new URL(sent._debug_reset_url!).searchParams.get('reset_hash')!;
+    await web.updatePassword({ hash, password: 'reset passphrase 1' });
+    expect((await rejection(web.session())).code).toBe('SESSION_MISSING');
+    expect((await rejection(web.updatePassword({ hash, password: 'reset passphrase 2' }))).code).toBe('RESET_HASH_INVALID');
+
+    await web.login({ email, password: 'reset passphrase 1' });
+    expect((await rejection(web.changePassword({ current_password: 'wrong one!', new_password: 'x'.repeat(12) }))).code).toBe(
+      'INVALID_CREDENTIALS',
+    );
+    await web.changePassword({ current_password: 'reset passphrase 1', new_password: 'changed passphrase' });
+    expect((await web.session()).customer.guest).toBe(false);
+
+    const target = web.logoutRedirectUrl('https://shop.example/bye?x=1');
+    expect(target).toBe(`${stack.url}/auth/logout/redirect?callback_url=${encodeURIComponent('https://shop.example/bye?x=1')}`);
+  });
+});

@@ -41,6 +41,7 @@ const optionsPatch = z
     resetUnknownEmailStatus: z.literal([204, 404]),
     resetHashTtlSeconds: seconds,
     passwordChangeRevokesOthers: z.boolean(),
+    passwordChangeReturnsTokens: z.boolean(),
     emptySuccessStatus: z.literal([200, 204]),
     authCodeTtlSeconds: seconds,
     externalRedirectError: z.string().min(1).nullable(),

@@ -61,6 +61,11 @@ export function passwordRoutes(app: FastifyInstance, ctx: EmulatorContext): void
     }
     if (body.new_password.length < settings.passwordMinLength) return weakPassword(reply, 'new_password');
     customer.passwordHash = await hashPassword(body.new_password);
+    if (settings.passwordChangeReturnsTokens) {
+      // The variant where every older token dies, the caller's too, and the caller gets a new pair.
+      state.revokeCustomerFamilies(customer.id);
+      return reply.code(200).send(await issueForCustomer(ctx, customer));
+    }
     if (settings.passwordChangeRevokesOthers) state.revokeCustomerFamilies(customer.id, caller.familyId);
     return done(ctx, reply);
   });

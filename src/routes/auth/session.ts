@@ -55,6 +55,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
     handler: async (request, reply) => {
       const current = await findSession(app, request);
       if (typeof current !== 'string') {
+        app.metrics.sessionsEnded.inc({ reason: 'logout' });
         await endSession(app, current.session, callContext(request), (error) => {
           request.log.warn({ err: error }, 'upstream revocation at logout failed; the local session is gone');
         });

@@ -1,6 +1,6 @@
 // GET /auth/sessions, DELETE /auth/sessions/:id and DELETE /auth/sessions: a customer's own sessions,
 // named by a public handle (never the secret id), and revoking them here and at SCAYLE.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
@@ -8,7 +8,6 @@ import { callContext, requireSession, type CurrentSession } from '../../http/cur
 import { problems } from '../../http/schemas.js';
 import { clearSessionCookie } from '../../http/session-cookie.js';
 import { handleOf } from '../../sessions/session-id.js';
-import { endSession } from '../../sessions/session-lifecycle.js';
 import type { LoadedSession } from '../../sessions/session-service.js';
 
 const sessionItem = z.object({
@@ -21,16 +20,19 @@ const sessionItem = z.object({
 
 export async function sessionsListRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
+  // Listing reads the customer's index and records: a per-session budget keeps that bounded too.
+  const listLimit = app.keyedLimit('sessions-list', 'session', app.config.sessionListPerMinute);
 
   routes.get('/auth/sessions', {
     schema: {
       summary: "The customer's active sessions",
       operationId: 'listSessions',
       'x-session': 'requires',
-      response: { 200: z.array(sessionItem), ...problems(400, 401, 503) },
+      response: { 200: z.array(sessionItem), ...problems(400, 401, 429, 503) },
     },
     handler: async (request, reply) => {
       const current = await requireSession(app, request);
+      await listLimit(request, current.session.sid);
       reply.header('cache-control', 'no-store');
       return (await sessionsOf(app, current)).map((s) => ({
         id: handleOf(s.sid),
@@ -55,7 +57,7 @@ export async function sessionsListRoutes(app: FastifyInstance): Promise<void> {
       const current = await requireSession(app, request);
       const target = (await sessionsOf(app, current)).find((s) => handleOf(s.sid) === request.params.id);
       if (!target) throw new AppError('SESSION_NOT_FOUND');
-      await endSession(app, target, callContext(request), revokeFailed(request));
+      await app.sessionEnding.endSessions([target], 'user', callContext(request));
       if (target.sid === current.session.sid) clearSessionCookie(reply, app.config.session);
       return reply.code(204).send(null);
     },
@@ -70,8 +72,11 @@ export async function sessionsListRoutes(app: FastifyInstance): Promise<void> {
     },
     handler: async (request, reply) => {
       const current = await requireSession(app, request);
-      const others = (await sessionsOf(app, current)).filter((s) => s.sid !== current.session.sid);
-      await Promise.all(others.map((s) => endSession(app, s, callContext(request), revokeFailed(request))));
+      const { customerId } = current.session.data;
+      // Paged, with bounded concurrency upstream (session-ending.ts); a guest has no other sessions.
+      if (customerId !== undefined) {
+        await app.sessionEnding.endCustomer(customerId, { reason: 'user', ctx: callContext(request), keepSid: current.session.sid });
+      }
       return reply.code(204).send(null);
     },
   });
@@ -80,10 +85,7 @@ export async function sessionsListRoutes(app: FastifyInstance): Promise<void> {
 async function sessionsOf(app: FastifyInstance, current: CurrentSession): Promise<LoadedSession[]> {
   const customerId = current.session.data.customerId;
   if (customerId === undefined) return [current.session];
-  const sessions = await app.sessions.listForCustomer(customerId);
+  // At most SESSIONS_PER_CUSTOMER_MAX are live, so this read is bounded (and paged).
+  const sessions = await app.sessionEnding.listCustomer(customerId, app.config.sessionsPerCustomerMax + 1);
   return sessions.some((s) => s.sid === current.session.sid) ? sessions : [current.session, ...sessions];
-}
-
-function revokeFailed(request: FastifyRequest): (error: unknown) => void {
-  return (error) => request.log.warn({ err: error }, 'upstream revocation of an ended session failed; the local session is gone');
 }

@@ -1,0 +1,114 @@
+// `npm run sessions -- end-customer <customerId>` and `... list-customer <customerId>`: ops ending or
+// listing a customer's sessions on every instance (fraud, support, a stolen device). Same environment
+// and the same factories as the service (config → store → session service → session ending); prints
+// counts, public handles, times and user agents, never a token, session id or secret.
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { handleOf } from '../sessions/session-id.js';
+import { closeRedis, createRedisConnection, waitForRedis } from '../sessions/redis-connection.js';
+import { createRedisStore } from '../sessions/redis-store.js';
+import { createSessionCrypto } from '../sessions/session-crypto.js';
+import { createSessionEnding } from '../sessions/session-ending.js';
+import { createSessionService } from '../sessions/session-service.js';
+import { createUpstreamRevoker, type RevokeSession } from '../sessions/upstream-revocation.js';
+import { createAccessTokenVerifier } from '../tokens/access-token-verifier.js';
+import { createScayleClient, type ScayleClient } from '../upstream/scayle-client.js';
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const USAGE = 'usage: npm run sessions -- end-customer <customerId> | list-customer <customerId>';
+const CUSTOMER_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** Runs one command; resolves to the process exit code. */
+export async function runSessionsCli(argv: readonly string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+  const [command, customerId, ...rest] = argv;
+  if ((command !== 'end-customer' && command !== 'list-customer') || customerId === undefined || rest.length > 0) {
+    io.err(USAGE);
+    return 2;
+  }
+  if (!CUSTOMER_ID.test(customerId)) {
+    io.err('customerId must be 1-128 letters, digits or . _ : -');
+    return 2;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(error.message);
+      return 1;
+    }
+    throw error;
+  }
+  if (config.redis === undefined) {
+    io.err('REDIS_URL is unset: sessions then live inside one service process, which this command cannot reach');
+    return 1;
+  }
+  if (config.session.encryptionKeysGenerated) {
+    io.err('SESSION_ENCRYPTION_KEYS is unset: the sessions the service stored cannot be read');
+    return 1;
+  }
+
+  const redis = createRedisConnection(config.redis.url);
+  let scayle: ScayleClient | undefined;
+  try {
+    await waitForRedis(redis, 5_000);
+    const sessions = createSessionService({
+      store: createRedisStore({ redis, keyPrefix: config.redis.keyPrefix }),
+      crypto: createSessionCrypto(config.session.encryptionKeys),
+      idleTtlMs: config.session.idleTtlSeconds * 1000,
+      absoluteTtlMs: config.session.absoluteTtlSeconds * 1000,
+    });
+    let revoke: RevokeSession | undefined;
+    if (config.scayle.baseUrl !== undefined) {
+      const { clientId, clientSecret, shopId, clientKey, connectTimeoutMs, timeoutMs } = config.scayle;
+      const client = createScayleClient({
+        baseUrl: config.scayle.baseUrl,
+        ...{ clientId, clientSecret, shopId, clientKey, connectTimeoutMs },
+        requestTimeoutMs: timeoutMs,
+      });
+      const verifier = createAccessTokenVerifier({ jwksUrl: config.scayle.jwksUrl ?? client.jwksUrl, timeoutMs: config.scayle.timeoutMs });
+      revoke = createUpstreamRevoker({ scayle: client, jtiOf: async (token) => (await verifier.verify(token)).jti, now: sessions.now });
+      scayle = client;
+    }
+    let revokeFailures = 0;
+    const ending = createSessionEnding({ sessions, ...(revoke ? { revoke } : {}), onRevokeFailed: () => (revokeFailures += 1) });
+
+    if (command === 'list-customer') {
+      const list = await ending.listCustomer(customerId, config.sessionsPerCustomerMax + 1);
+      io.out(`${list.length} live session(s) of customer ${customerId}`);
+      for (const s of list) {
+        const ua = (s.data.userAgent ?? '-').replace(/[^\x20-\x7e]/g, '?');
+        io.out(`${handleOf(s.sid)}  created ${iso(s.data.createdAt)}  last seen ${iso(s.data.lastSeenAt)}  ${s.data.clientMode}  ${ua}`);
+      }
+      return 0;
+    }
+    const ended = await ending.endCustomer(customerId, { reason: 'ops', ctx: { requestId: `cli-${randomUUID()}` } });
+    io.out(`ended ${ended} session(s) of customer ${customerId}`);
+    if (revoke === undefined) io.out('SCAYLE_AUTH_BASE_URL is unset: upstream tokens were not revoked');
+    else if (revokeFailures > 0) io.out(`upstream revocation failed for ${revokeFailures} session(s); their tokens expire on their own`);
+    return 0;
+  } finally {
+    await scayle?.close();
+    await closeRedis(redis);
+  }
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+// Run as a program (npm run sessions), not when a test imports it.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const io: CliIo = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
+  runSessionsCli(process.argv.slice(2), process.env, io).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      // Store or upstream failures: the class and message only (both are generic in this service).
+      io.err(`failed: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'}`);
+      process.exit(1);
+    },
+  );
+}
