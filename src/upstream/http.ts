@@ -4,9 +4,9 @@
 import { Pool, type Dispatcher } from 'undici';
 import { AppError } from '../errors.js';
 import type { UpstreamBase } from './base-url.js';
-import type { Operation, ReplyFacts } from './failures.js';
+import type { ReplyFacts } from './failures.js';
 import { isRetryableTransportError, mapTransportError, transportCode } from './transport-errors.js';
-import type { CallContext, UpstreamCallHook, UpstreamCallOutcome, UpstreamLogger } from './types.js';
+import type { CallContext, Operation, UpstreamCallHook, UpstreamCallOutcome, UpstreamLogger } from './types.js';
 
 /** SCAYLE's bodies are a few hundred bytes; a runaway body must not be buffered without bound. */
 const MAX_BODY_BYTES = 256 * 1024;
