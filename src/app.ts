@@ -10,13 +10,16 @@ import { responseSerializerCompiler } from './http/response-serializer.js';
 import { createLogger } from './logger.js';
 import { demoRoutes } from './demo/demo-routes.js';
 import { accessLogPlugin } from './plugins/access-log.js';
-import { dependenciesPlugin, type DependencyOverrides } from './plugins/dependencies.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { loadSheddingPlugin } from './plugins/load-shedding.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openapiPlugin } from './plugins/openapi.js';
+import type { DependencyOverrides } from './plugins/overrides.js';
 import { rateLimitsPlugin } from './plugins/rate-limits.js';
 import { securityPlugin } from './plugins/security.js';
+import { sessionsPlugin } from './plugins/sessions.js';
+import { storePlugin } from './plugins/store.js';
+import { upstreamPlugin } from './plugins/upstream.js';
 import { loginRoutes } from './routes/auth/login.js';
 import { magicLinkRoutes } from './routes/auth/magic-link.js';
 import { sessionRoutes } from './routes/auth/session.js';
@@ -54,7 +57,9 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(errorHandlerPlugin, { cookie: config.session });
   await app.register(accessLogPlugin);
   await app.register(metricsPlugin);
-  await app.register(dependenciesPlugin, { config, overrides });
+  await app.register(storePlugin, { config, overrides });
+  await app.register(upstreamPlugin, { config, overrides });
+  await app.register(sessionsPlugin, { config, overrides });
   await app.register(cookie);
   await app.register(securityPlugin);
   // After security's hooks, so a shed 503 still carries x-request-id and CORS headers.

@@ -73,5 +73,5 @@ export const rateLimitsPlugin = fp(
       ];
     });
   },
-  { name: 'rate-limits', dependencies: ['dependencies', 'metrics'] },
+  { name: 'rate-limits', dependencies: ['store', 'metrics'] },
 );

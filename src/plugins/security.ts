@@ -34,5 +34,5 @@ export const securityPlugin = fp(
       checkCsrf(request, csrf);
     });
   },
-  { name: 'security', dependencies: ['dependencies'] },
+  { name: 'security', dependencies: ['store'] },
 );
