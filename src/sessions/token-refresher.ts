@@ -201,9 +201,11 @@ export function createTokenRefresher(options: TokenRefresherOptions) {
         await discard(session.sid, update, ctx);
         throw tagged(new AppError('SESSION_EXPIRED', { clearSession: true }), 'session_gone');
       }
-      if (latest.session.data.refreshToken !== session.data.refreshToken) {
-        // Someone else (whose lock outlived ours) put another pair in: ours will never be used.
-        await discard(session.sid, update, ctx);
+      const theirs = latest.session.data.refreshToken;
+      if (theirs !== session.data.refreshToken) {
+        // Someone whose lock outlived ours wrote first: this very pair (finished from the side record), or
+        // another one, in which case ours will never be used.
+        if (theirs !== update.refreshToken) await discard(session.sid, update, ctx);
         return latest.session;
       }
       current = latest.session;

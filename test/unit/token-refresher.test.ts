@@ -274,6 +274,34 @@ describe('a refresh whose session ends meanwhile', () => {
   });
 });
 
+describe('a write conflict with someone whose lock outlived ours', () => {
+  /** A compare-and-set that loses to a write of `tokens` by another instance. */
+  const losesTo = (sid: string, tokens: { accessToken: string; refreshToken: string }) => async (): Promise<CasResult> => {
+    const current = await reread(sid);
+    await sessions.save(current, { ...current.data, ...tokens, jti: `jti-${tokens.accessToken}`, accessExpiresAt: clock + 300_000 });
+    return 'conflict';
+  };
+
+  it('revokes our pair when another one was written instead', async () => {
+    const refresher = instance();
+    const session = await staleSession();
+    const other = scayle.issue(); // at-2; the refresh below mints at-3
+    faulty.fail('compareAndSet', 1, losesTo(session.sid, other));
+    const fresh = await refresher.ensureFresh(session, ctx);
+    expect(fresh.data.accessToken).toBe('at-2');
+    expect(scayle.revoked).toEqual(['jti-at-3']);
+  });
+
+  it('keeps our pair when the other instance finished that very pair from the side record', async () => {
+    const refresher = instance();
+    const session = await staleSession();
+    faulty.fail('compareAndSet', 1, losesTo(session.sid, { accessToken: 'at-2', refreshToken: 'rt-2' }));
+    const fresh = await refresher.ensureFresh(session, ctx);
+    expect(fresh.data.accessToken).toBe('at-2');
+    expect(scayle.revoked).toEqual([]);
+  });
+});
+
 describe('failure reasons', () => {
   it('labels a lock held by another refresh too long as lock_contention', async () => {
     const session = await staleSession();
