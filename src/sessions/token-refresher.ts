@@ -4,12 +4,12 @@
 // call SCAYLE while the others wait and re-read the session the winner wrote. The new pair is kept
 // (pending-tokens.ts) before anything that can fail, so a failed verification or write is finished
 // later from the kept pair instead of presenting the spent refresh token again.
-import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { VerifiedAccessToken } from '../tokens/access-token-verifier.js';
 import type { CallContext, UpstreamTokens } from '../upstream/types.js';
 import { createPendingTokens, type PendingTokens } from './pending-tokens.js';
 import { refreshFailureReason, type RefreshFailureReason } from './refresh-failure-reason.js';
+import { withRefreshLock } from './refresh-lock.js';
 import type { SessionData } from './session-record.js';
 import type { LoadedSession, SessionService } from './session-service.js';
 
@@ -84,45 +84,34 @@ export function createTokenRefresher(options: TokenRefresherOptions) {
   }
 
   async function refreshUnderLock(session: LoadedSession, ctx: CallContext): Promise<LoadedSession> {
-    const owner = randomUUID();
-    const started = Date.now();
-    while (!(await sessions.store.acquireLock(session.sid, owner, lockTtlMs))) {
-      // Another instance is refreshing: wait for the session it writes.
-      await sleep(pollMs);
+    // Another instance's refresh shows up as a usable session: its tokens are the answer.
+    const settled = async (): Promise<LoadedSession | undefined> => {
       const current = await reload(session.sid);
-      if (usable(current.data, session.data)) {
-        events.lockWait?.(Date.now() - started);
-        events.merged?.();
-        return current;
-      }
-      if (Date.now() - started > waitMs) {
-        // Not SCAYLE's fault: another refresh of this session holds the lock (metric: lock_contention).
-        throw tagged(
+      if (!usable(current.data, session.data)) return undefined;
+      events.merged?.();
+      return current;
+    };
+    const lock = {
+      lockTtlMs,
+      waitMs,
+      pollMs,
+      // Not SCAYLE's fault: another refresh of this session holds the lock (metric: lock_contention).
+      onTimeout: () =>
+        tagged(
           new AppError('UPSTREAM_TIMEOUT', { detail: 'Another refresh of this session is still running; retry shortly', headers: RETRY }),
           'lock_contention',
-        );
-      }
-    }
-    if (Date.now() - started > pollMs) events.lockWait?.(Date.now() - started);
-    const renew = setInterval(
-      () => {
-        sessions.store.renewLock(session.sid, owner, lockTtlMs).catch(() => undefined);
-      },
-      Math.floor(lockTtlMs / 3),
-    );
-    renew.unref();
-    try {
-      // Re-read under the lock: another instance may have refreshed between our read and the lock.
+        ),
+      onWait: (ms: number) => events.lockWait?.(ms),
+    };
+    // Re-read under the lock: another instance may have refreshed between our read and the lock.
+    return withRefreshLock(sessions.store, session.sid, lock, settled, async () => {
       const current = await reload(session.sid);
       if (usable(current.data, session.data)) {
         events.merged?.();
         return current;
       }
-      return await refreshNow(current, ctx);
-    } finally {
-      clearInterval(renew);
-      await sessions.store.releaseLock(session.sid, owner).catch(() => undefined);
-    }
+      return refreshNow(current, ctx);
+    });
   }
 
   async function refreshNow(session: LoadedSession, ctx: CallContext): Promise<LoadedSession> {
@@ -258,8 +247,4 @@ const RETRY = { 'retry-after': '1' };
 /** SCAYLE rejected the refresh token (mapped to SESSION_EXPIRED by upstream/failures.ts). */
 function isRejection(error: unknown): boolean {
   return error instanceof AppError && error.code === 'SESSION_EXPIRED';
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
