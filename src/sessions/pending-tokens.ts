@@ -5,6 +5,7 @@
 // another instance, finishes the job from it instead of presenting the spent token again.
 import { LRUCache } from 'lru-cache';
 import { fingerprint } from './session-id.js';
+import { sessionDeadline } from './session-record.js';
 import type { LoadedSession, SessionService } from './session-service.js';
 
 /** A pair SCAYLE returned that is not yet verified and written into the session. */
@@ -34,8 +35,9 @@ export function pendingName(spentRefreshToken: string): string {
 
 export function createPendingTokens(sessions: SessionService) {
   const held = new LRUCache<string, Held>({ max: 10_000, ttl: HELD_TTL_MS });
-  // Until the session ends: a pending pair must outlive any JWKS outage the session itself survives.
-  const ttlFor = (session: LoadedSession): number => Math.max(SETTLED_TTL_MS, session.data.absoluteExpiresAt - sessions.now());
+  // As long as the session would live unused: a pending pair must outlive any JWKS outage the session
+  // survives. Each later attempt writes it again, so it follows the sliding idle deadline.
+  const ttlFor = (session: LoadedSession): number => Math.max(SETTLED_TTL_MS, sessionDeadline(session.data) - sessions.now());
 
   /**
    * Holds `pair` in this process, then writes it as a side record. A failed write is not fatal: the pair
@@ -51,15 +53,16 @@ export function createPendingTokens(sessions: SessionService) {
   /** The pair pending for the session's current refresh token, if a refresh got that far. */
   async function find(session: LoadedSession): Promise<PendingTokens | undefined> {
     const name = pendingName(session.data.refreshToken);
-    const local = held.get(session.sid);
-    if (local?.name === name) {
-      if (!local.persisted) local.persisted = await write(session, local, ttlFor(session));
-      return unseal(session.sid, local.sealed);
+    let entry = held.get(session.sid);
+    if (entry?.name !== name) {
+      const stored = await sessions.store.getSide(session.sid, name);
+      if (stored === null) return undefined;
+      entry = { name, sealed: stored, persisted: true };
+      held.set(session.sid, entry);
     }
-    const stored = await sessions.store.getSide(session.sid, name);
-    if (stored === null) return undefined;
-    held.set(session.sid, { name, sealed: stored, persisted: true });
-    return unseal(session.sid, stored);
+    // Written again: for the first time if the store could not take it before, else to follow the slide.
+    entry.persisted = (await write(session, entry, ttlFor(session))) || entry.persisted;
+    return unseal(session.sid, entry.sealed);
   }
 
   /** The pair is in the record now: forget it here and let the side record expire soon. */
