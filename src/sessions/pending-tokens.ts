@@ -54,12 +54,16 @@ export function createPendingTokens(sessions: SessionService) {
   async function find(session: LoadedSession): Promise<PendingTokens | undefined> {
     const name = pendingName(session.data.refreshToken);
     let entry = held.get(session.sid);
-    if (entry?.name !== name) {
+    if (entry?.name !== name) entry = undefined;
+    // The store's copy wins once it has one: another instance may have moved the pair on since.
+    if (entry === undefined || entry.persisted) {
       const stored = await sessions.store.getSide(session.sid, name);
-      if (stored === null) return undefined;
-      entry = { name, sealed: stored, persisted: true };
-      held.set(session.sid, entry);
+      if (stored !== null) {
+        entry = { name, sealed: stored, persisted: true };
+        held.set(session.sid, entry);
+      }
     }
+    if (entry === undefined) return undefined;
     // Written again: for the first time if the store could not take it before, else to follow the slide.
     entry.persisted = (await write(session, entry, ttlFor(session))) || entry.persisted;
     return unseal(session.sid, entry.sealed);

@@ -248,6 +248,25 @@ describe('a failure after SCAYLE returned the new pair', () => {
   });
 });
 
+describe('a kept pair moved on by another instance', () => {
+  it('is read from the store, not from the stale copy this instance holds', async () => {
+    const [first, second] = [instance(), instance()];
+    const session = await staleSession();
+    const verify = scayle.verify;
+    scayle.verify = jwksError('UPSTREAM_UNAVAILABLE');
+    await failure(first.ensureFresh(session, ctx)); // keeps at-2/rt-2
+    clock += (ACCESS_TTL_S + 1) * 1000;
+    await failure(second.ensureFresh(await reread(session.sid), ctx)); // spends rt-2, keeps at-3/rt-3
+    expect(scayle.refreshCalls).toBe(2);
+
+    scayle.verify = verify;
+    const fresh = await first.ensureFresh(await reread(session.sid), ctx);
+    expect(fresh.data).toMatchObject({ accessToken: 'at-3', refreshToken: 'rt-3' });
+    expect(scayle.refreshCalls).toBe(2);
+    expect(scayle.reused).toBe(0);
+  });
+});
+
 describe('a refresh whose session ends meanwhile', () => {
   it('revokes the minted tokens when the session is destroyed between a write conflict and the re-read', async () => {
     const refresher = instance();
