@@ -2,6 +2,7 @@
 // process; the global registry would collide). Labels are bounded sets only: route patterns, operation
 // names, outcome classes and reasons, never ids, e-mails or tokens.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { REFRESH_FAILURE_REASONS } from '../sessions/refresh-failure-reason.js';
 import type { UpstreamCallHook } from '../upstream/types.js';
 
 /** Seconds; spans a Redis round trip (sub-ms) to the upstream timeout (5 s default). */
@@ -57,9 +58,16 @@ export function createMetrics() {
       help: 'Requests that needed a refresh and were served by one already running (here or on another instance)',
       registers,
     }),
+    refreshesResumed: new Counter({
+      name: 'session_refreshes_resumed_total',
+      help: 'Refreshes finished from the token pair an earlier, failed attempt kept (SCAYLE was not called again)',
+      registers,
+    }),
     refreshFailures: new Counter({
       name: 'session_refresh_failures_total',
-      help: 'Refreshes that failed, by reason (rejected ends the session; upstream_* keep it)',
+      help:
+        'Refreshes that failed, by reason: rejected ends the session; upstream_* (SCAYLE), jwks_* and verification_failed ' +
+        '(its JWKS), store_* (our store) and lock_contention keep it',
       labelNames: ['reason'] as const,
       registers,
     }),
@@ -103,6 +111,8 @@ export function createMetrics() {
     }),
     ...rateLimitFallbackMetrics(registers),
   };
+  // Every reason is exported from the start (at 0), so an alert on one can tell "none yet" from "absent".
+  for (const reason of REFRESH_FAILURE_REASONS) metrics.refreshFailures.labels(reason).inc(0);
   return metrics;
 }
 

@@ -39,5 +39,5 @@ export const loadSheddingPlugin = fp(
       },
     });
   },
-  { name: 'load-shedding', dependencies: ['dependencies', 'metrics'] },
+  { name: 'load-shedding', dependencies: ['store', 'metrics'] },
 );

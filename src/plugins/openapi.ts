@@ -108,5 +108,5 @@ export const openapiPlugin = fp(
     await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
     app.get(OPENAPI_PATH, { schema: { hide: true }, config: NEVER_SHED }, async () => app.swagger());
   },
-  { name: 'openapi', dependencies: ['dependencies'] },
+  { name: 'openapi', dependencies: ['store'] },
 );

@@ -99,5 +99,5 @@ export const rateLimitsPlugin = fp(
       ];
     });
   },
-  { name: 'rate-limits', dependencies: ['dependencies', 'metrics'] },
+  { name: 'rate-limits', dependencies: ['store', 'metrics'] },
 );

@@ -45,5 +45,5 @@ export const securityPlugin = fp(
       checkCsrf(request, csrf);
     });
   },
-  { name: 'security', dependencies: ['dependencies'] },
+  { name: 'security', dependencies: ['store'] },
 );

@@ -3,11 +3,14 @@
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from 'jose';
 import type { Dispatcher } from 'undici';
 import { AppError } from '../errors.js';
-import { createJwksFetch } from './jwks-fetch.js';
+import { createJwksDispatcher, createJwksFetch } from './jwks-fetch.js';
 
 export interface AccessTokenVerifierOptions {
   jwksUrl: string;
+  /** Tests pass a MockAgent. Default: an Agent of the verifier's own (bodies capped), closed by close(). */
   dispatcher?: Dispatcher;
+  /** TCP connect deadline of the owned Agent. Default 2_000. */
+  connectTimeoutMs?: number;
   /** How long a fetched key set is trusted; SCAYLE says at most 10 minutes. Default 600_000. */
   cacheMaxAgeMs?: number;
   /**
@@ -41,6 +44,8 @@ export interface AccessTokenVerifier {
    * also refreshes the cache); rejects with the same AppErrors as verify. At most one fetch per cooldown.
    */
   probe(): Promise<void>;
+  /** Idempotent; closes the Agent the verifier owns, never a passed-in dispatcher. */
+  close(): Promise<void>;
 }
 
 /** Asymmetric only: the key set is public, so an HMAC "key" from it would let anyone mint tokens. */
@@ -49,11 +54,13 @@ const CLOCK_TOLERANCE_S = 5;
 
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
   const now = options.now ?? Date.now;
+  const dispatcher = options.dispatcher ?? createJwksDispatcher(options.connectTimeoutMs);
+  let closing: Promise<void> | undefined;
   const jwks = createRemoteJWKSet(new URL(options.jwksUrl), {
     cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
     cooldownDuration: options.cooldownMs ?? 10_000,
     timeoutDuration: options.timeoutMs ?? 5_000,
-    [customFetch]: createJwksFetch(options.dispatcher),
+    [customFetch]: createJwksFetch(dispatcher),
   });
 
   return {
@@ -79,6 +86,11 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       } catch (err) {
         throw toAppError(err);
       }
+    },
+
+    close() {
+      closing ??= options.dispatcher === undefined ? dispatcher.destroy() : Promise.resolve();
+      return closing;
     },
   };
 }

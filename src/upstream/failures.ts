@@ -2,23 +2,7 @@
 
 import { AppError, type ErrorCode } from '../errors.js';
 import { parseErrorKey } from './schemas.js';
-import type { UpstreamLogger } from './types.js';
-
-export type Operation =
-  | 'register'
-  | 'login'
-  | 'guestLogin'
-  | 'refresh'
-  | 'exchangeCode'
-  | 'logout'
-  | 'revokeToken'
-  | 'validateToken'
-  | 'sendResetEmail'
-  | 'updatePasswordByHash'
-  | 'changePassword'
-  | 'sendMagicLink'
-  | 'magicLinkLogin'
-  | 'socialLogin';
+import type { Operation, UpstreamLogger } from './types.js';
 
 /** What a non-2xx status means for one endpoint: a public error code, or not a failure at all. */
 export type Outcome = ErrorCode | 'treat-as-success' | 'token-invalid';

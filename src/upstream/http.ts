@@ -1,12 +1,12 @@
-// HTTP plumbing for the SCAYLE client: one dispatcher, the common headers, bounded body reads, transport
-// failures mapped by code, and the single retry an idempotent GET may take.
+// HTTP plumbing for the SCAYLE client: one dispatcher, the common headers, bounded body reads (undici's
+// maxResponseSize), transport failures mapped by code, and the single retry an idempotent GET may take.
 
 import { Pool, type Dispatcher } from 'undici';
 import { AppError } from '../errors.js';
 import type { UpstreamBase } from './base-url.js';
-import type { Operation, ReplyFacts } from './failures.js';
+import type { ReplyFacts } from './failures.js';
 import { isRetryableTransportError, mapTransportError, transportCode } from './transport-errors.js';
-import type { CallContext, UpstreamCallHook, UpstreamCallOutcome, UpstreamLogger } from './types.js';
+import type { CallContext, Operation, UpstreamCallHook, UpstreamCallOutcome, UpstreamLogger } from './types.js';
 
 /** SCAYLE's bodies are a few hundred bytes; a runaway body must not be buffered without bound. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -53,6 +53,8 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       // Below SCAYLE's (unknown) server-side idle timeout, so we rarely reuse a socket it is closing.
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 30_000,
+      // undici stops reading past this and fails the request (UND_ERR_RES_EXCEEDED_MAX_SIZE → 502).
+      maxResponseSize: MAX_BODY_BYTES,
     });
   // Computed once: the secret is not touched again per request.
   const basicHeader = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`, 'utf8').toString('base64')}`;
@@ -89,7 +91,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
 
   async function attempt(request: Dispatcher.RequestOptions): Promise<ReplyFacts> {
     const response = await dispatcher.request(request);
-    const text = await readBounded(response.body);
+    const text = await response.body.text();
     return { status: response.statusCode, headers: response.headers, text };
   }
 
@@ -157,19 +159,4 @@ function failureOutcome(err: unknown): UpstreamCallOutcome {
   if (code === 'UPSTREAM_TIMEOUT') return 'timeout';
   if (code === 'UPSTREAM_UNAVAILABLE') return 'unavailable';
   return 'bad_response';
-}
-
-/** Reads the whole body (so the socket returns to the pool) but refuses to buffer more than the cap. */
-async function readBounded(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      body.destroy();
-      throw new AppError('UPSTREAM_BAD_RESPONSE', { cause: new Error('SCAYLE response body too large') });
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

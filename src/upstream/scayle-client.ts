@@ -2,10 +2,10 @@
 // Knows HTTP and SCAYLE, not Fastify; every failure leaves it as an AppError.
 
 import { parseBaseUrl } from './base-url.js';
-import { classifyReply, type Operation } from './failures.js';
+import { classifyReply } from './failures.js';
 import { createUpstreamHttp, type UpstreamAuth, type UpstreamCall } from './http.js';
 import { parseMagicLinkResponse, parseTokenResponse } from './schemas.js';
-import type { CallContext, ScayleClient, ScayleClientOptions, UpstreamLogger, UpstreamTokens } from './types.js';
+import type { CallContext, Operation, ScayleClient, ScayleClientOptions, UpstreamLogger, UpstreamTokens } from './types.js';
 
 export type { ScayleClient, ScayleClientOptions } from './types.js';
 

@@ -2,7 +2,23 @@
 // Fastify; routes translate these to the shop-facing contract.
 
 import type { Dispatcher } from 'undici';
-import type { Operation } from './failures.js';
+
+/** Every SCAYLE call the client makes; names metric labels and the status tables in failures.ts. */
+export type Operation =
+  | 'register'
+  | 'login'
+  | 'guestLogin'
+  | 'refresh'
+  | 'exchangeCode'
+  | 'logout'
+  | 'revokeToken'
+  | 'validateToken'
+  | 'sendResetEmail'
+  | 'updatePasswordByHash'
+  | 'changePassword'
+  | 'sendMagicLink'
+  | 'magicLinkLogin'
+  | 'socialLogin';
 
 /** Per-request facts forwarded upstream (never taken from the caller's body). */
 export interface CallContext {

@@ -1,8 +1,12 @@
-// Unit tests of access-token verification against a JWKS served through a MockAgent.
+// Unit tests of access-token verification against a JWKS served through a MockAgent, and against a real
+// local server for the body limit (a MockAgent's replies never reach undici's HTTP parser).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { MockAgent } from 'undici';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAccessTokenVerifier, type AccessTokenVerifierOptions } from '../../src/tokens/access-token-verifier.js';
+import { MAX_JWKS_BYTES } from '../../src/tokens/jwks-fetch.js';
 import { failure } from '../helpers/failure.js';
 
 const ORIGIN = 'https://acme-live.auth.scayle.cloud';
@@ -233,5 +237,59 @@ describe('JWKS endpoint failures', () => {
     const err = await failure(createAccessTokenVerifier({ jwksUrl: JWKS_URL, dispatcher: a }).probe());
     expect(err.code).toBe('UPSTREAM_UNAVAILABLE');
     await a.close();
+  });
+});
+
+describe('an oversized JWKS', () => {
+  const TOTAL = 64 * MAX_JWKS_BYTES;
+
+  /** Streams a JSON-looking body of TOTAL bytes, honouring backpressure; resolves with what it wrote. */
+  async function serveHugeJwks() {
+    let written = 0;
+    let finished!: (bytes: number) => void;
+    const done = new Promise<number>((resolve) => (finished = resolve));
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, ' ');
+      let open = true;
+      res.on('close', () => {
+        open = false;
+        finished(written);
+      });
+      const pump = (): void => {
+        while (open && written < TOTAL) {
+          written += chunk.length;
+          if (!res.write(chunk)) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        if (open) res.end();
+      };
+      res.write('{"keys":[');
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+    const close = () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    };
+    return { url, done, close };
+  }
+
+  it('stops reading at the byte limit and answers 502', async () => {
+    vi.useRealTimers();
+    const huge = await serveHugeJwks();
+    const v = createAccessTokenVerifier({ jwksUrl: huge.url, timeoutMs: 10_000 });
+    try {
+      const err = await failure(v.verify(await sign(keyA)));
+      expect(err.code).toBe('UPSTREAM_BAD_RESPONSE');
+      // The server could push no more than the limit plus what socket buffers hold before we hung up.
+      expect(await huge.done).toBeLessThan(TOTAL / 4);
+    } finally {
+      await v.close();
+      await huge.close();
+    }
   });
 });

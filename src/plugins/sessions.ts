@@ -1,0 +1,61 @@
+// Sessions on top of the store and SCAYLE: `app.sessions` (create, load, save, destroy; encryption at
+// rest), `app.refresher` (single-flight token refresh) and `app.registrations` (the double-submit guard).
+// They hold no connection of their own: the store and upstream plugins close what these use.
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { createRegistrationGuard, type RegistrationGuard } from '../sessions/registration-guard.js';
+import { createSessionCrypto } from '../sessions/session-crypto.js';
+import { createSessionService, type SessionService } from '../sessions/session-service.js';
+import { createTokenRefresher, type TokenRefresher } from '../sessions/token-refresher.js';
+import type { DependencyPluginOptions } from './overrides.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessions: SessionService;
+    refresher: TokenRefresher;
+    registrations: RegistrationGuard;
+  }
+}
+
+export const sessionsPlugin = fp(
+  async (app: FastifyInstance, { config, overrides }: DependencyPluginOptions) => {
+    const { metrics, sessionStore: store, scayle, verifier } = app;
+    if (config.session.encryptionKeysGenerated)
+      app.log.warn('SESSION_ENCRYPTION_KEYS is unset: using a random key, sessions will not survive a restart');
+
+    const service = createSessionService({
+      store,
+      crypto: createSessionCrypto(config.session.encryptionKeys),
+      idleTtlMs: config.session.idleTtlSeconds * 1000,
+      absoluteTtlMs: config.session.absoluteTtlSeconds * 1000,
+      ...(overrides.now ? { now: overrides.now } : {}),
+      onUnreadableRecord: () => app.log.warn('a session record could not be decrypted (key removed from SESSION_ENCRYPTION_KEYS?)'),
+    });
+    const sessions: SessionService = {
+      ...service,
+      create: async (input) => {
+        const created = await service.create(input);
+        metrics.sessionsCreated.inc({ client_mode: input.clientMode });
+        return created;
+      },
+    };
+    const refresher = createTokenRefresher({
+      sessions,
+      refresh: (refreshToken, ctx) => scayle.refresh(refreshToken, ctx),
+      verify: (token) => verifier.verify(token),
+      revoke: (token, jti, ctx) => scayle.revokeToken(token, jti, ctx),
+      events: {
+        started: () => metrics.refreshesStarted.inc(),
+        merged: () => metrics.refreshesMerged.inc(),
+        resumed: () => metrics.refreshesResumed.inc(),
+        failed: (reason) => metrics.refreshFailures.inc({ reason }),
+        lockWait: (ms) => metrics.refreshLockWait.observe(ms / 1000),
+      },
+    });
+
+    app.decorate('sessions', sessions);
+    app.decorate('refresher', refresher);
+    app.decorate('registrations', createRegistrationGuard(store));
+  },
+  { name: 'sessions', dependencies: ['metrics', 'store', 'upstream'] },
+);

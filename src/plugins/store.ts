@@ -1,0 +1,52 @@
+// The session store as `app.sessionStore` (Redis when REDIS_URL is set, else memory; instrumented for
+// metrics), the Redis connection as `app.redis` (rate limits share it) and the configuration as
+// `app.config`. Closes the store and the connection it opened, never ones passed in through overrides.
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { instrumentStore } from '../metrics/instrumented-store.js';
+import { createMemoryStore } from '../sessions/memory-store.js';
+import { closeRedis, createRedisConnection, waitForRedis } from '../sessions/redis-connection.js';
+import { createRedisStore } from '../sessions/redis-store.js';
+import type { SessionStore } from '../sessions/store.js';
+import type { DependencyPluginOptions } from './overrides.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    /** The Redis connection when REDIS_URL is configured (rate limits share it). */
+    redis: Redis | undefined;
+    /** The session store, instrumented; the session service is its only user on request paths. */
+    sessionStore: SessionStore;
+  }
+}
+
+export const storePlugin = fp(
+  async (app: FastifyInstance, { config, overrides }: DependencyPluginOptions) => {
+    const ownsRedis = overrides.redis === undefined && overrides.store === undefined && config.redis !== undefined;
+    const redis = overrides.redis ?? (ownsRedis && config.redis ? createRedisConnection(config.redis.url, { logger: app.log }) : undefined);
+    const rawStore =
+      overrides.store ??
+      (redis && config.redis
+        ? createRedisStore({ redis, keyPrefix: config.redis.keyPrefix })
+        : createMemoryStore({ maxEntries: config.session.memoryMaxEntries }));
+    app.addHook('onClose', async () => {
+      if (!overrides.store) await rawStore.close();
+      if (ownsRedis && redis) await closeRedis(redis);
+    });
+
+    if (ownsRedis && redis) {
+      // Commands fail fast while Redis is unreachable (no offline queue), so give it a moment to connect;
+      // if it stays down the service still starts, reports not-ready and answers 503 until it is back.
+      await waitForRedis(redis, 3_000).catch(() => app.log.error('Redis is not reachable yet; session routes answer 503 until it is'));
+    }
+    if (!overrides.store && !redis)
+      app.log.warn('REDIS_URL is unset: sessions live in this process only (fine for development, not for more than one instance)');
+
+    app.decorate('config', config);
+    app.decorate('redis', redis);
+    app.decorate('sessionStore', instrumentStore(rawStore, app.metrics));
+  },
+  { name: 'store', dependencies: ['metrics'] },
+);
