@@ -21,6 +21,8 @@ import { loginRoutes } from './routes/auth/login.js';
 import { magicLinkRoutes } from './routes/auth/magic-link.js';
 import { sessionRoutes } from './routes/auth/session.js';
 import { sessionsListRoutes } from './routes/auth/sessions-list.js';
+import { socialLoginRoutes } from './routes/auth/social.js';
+import { ssoRoutes } from './routes/auth/sso.js';
 import { healthRoutes } from './routes/ops/health.js';
 
 export interface BuildOverrides extends DependencyOverrides {
@@ -68,6 +70,8 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(sessionRoutes);
   await app.register(sessionsListRoutes);
   await app.register(magicLinkRoutes);
+  await app.register(socialLoginRoutes);
+  await app.register(ssoRoutes);
   // The demo storefront page: a dev-mode aid, never served against a real SCAYLE.
   if (config.devMode) await app.register(demoRoutes);
 

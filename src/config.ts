@@ -77,6 +77,14 @@ const schema = z.object({
 
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().positive().default(600).describe('Per-IP budget on credential routes'),
   RATE_LIMIT_EMAIL_PER_MINUTE: z.coerce.number().int().positive().default(10).describe('Per-e-mail budget on credential routes'),
+  // --- issue 16 (social login / SSO / mobile) ---
+  RATE_LIMIT_CLIENT_KEY_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(3000)
+    .describe('Budget per token-mode x-client-key on credential routes (all logins of one app build together)'),
+  // --- end issue 16 ---
   MAX_EVENT_LOOP_DELAY_MS: z.coerce
     .number()
     .int()
@@ -137,7 +145,7 @@ export interface Config {
   publicBaseUrl: string | undefined;
   socialProviders: string[];
   socialRedirectUris: string[];
-  rateLimit: { ipPerMinute: number; emailPerMinute: number };
+  rateLimit: { ipPerMinute: number; emailPerMinute: number; clientKeyPerMinute: number };
   /** Load shedding threshold (MAX_EVENT_LOOP_DELAY_MS); 0 disables the delay check. */
   maxEventLoopDelayMs: number;
   /** Load shedding threshold (MAX_EVENT_LOOP_UTILIZATION); 0 disables the utilisation check. */
@@ -185,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const allowedOrigins = parseOriginList('ALLOWED_ORIGINS', cleaned.ALLOWED_ORIGINS, problems);
   const logoutCallbackUrls = parseUrlList('LOGOUT_CALLBACK_URLS', cleaned.LOGOUT_CALLBACK_URLS, problems);
   const socialRedirectUris = parseUrlList('SOCIAL_REDIRECT_URIS', cleaned.SOCIAL_REDIRECT_URIS, problems);
+  problems.push(...socialProblems(cleaned, cleaned.SCAYLE_AUTH_BASE_URL === undefined));
   if (!parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   const devMode = e.SCAYLE_AUTH_BASE_URL === undefined;
@@ -228,11 +237,38 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicBaseUrl: e.PUBLIC_BASE_URL,
     socialProviders: csv(e.SOCIAL_PROVIDERS),
     socialRedirectUris,
-    rateLimit: { ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE, emailPerMinute: e.RATE_LIMIT_EMAIL_PER_MINUTE },
+    rateLimit: {
+      ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
+      emailPerMinute: e.RATE_LIMIT_EMAIL_PER_MINUTE,
+      clientKeyPerMinute: e.RATE_LIMIT_CLIENT_KEY_PER_MINUTE,
+    },
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     maxEventLoopUtilization: e.MAX_EVENT_LOOP_UTILIZATION,
   };
 }
+
+// --- issue 16 (social login / SSO) ---
+/** Provider names become a path segment (/auth/social/:provider) and SCAYLE's idpKey. */
+const PROVIDER_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const RESERVED_PROVIDERS = new Set(['callback', 'login']);
+
+/**
+ * PUBLIC_BASE_URL builds the SSO callback URL SCAYLE sends the browser to, so it is required once social
+ * providers are configured; only dev mode (the emulator as SCAYLE) falls back to the request's own origin.
+ * Provider names must be plain path segments that do not collide with /auth/social/callback or /login.
+ */
+function socialProblems(env: Record<string, string | undefined>, devMode: boolean): string[] {
+  const providers = csv(env.SOCIAL_PROVIDERS);
+  const problems: string[] = [];
+  if (providers.some((p) => !PROVIDER_NAME.test(p) || RESERVED_PROVIDERS.has(p))) {
+    problems.push('SOCIAL_PROVIDERS: entries must be names of letters, digits, ".", "_" or "-" (not "callback" or "login")');
+  }
+  if (providers.length > 0 && !devMode && env.PUBLIC_BASE_URL === undefined) {
+    problems.push('PUBLIC_BASE_URL: required when SOCIAL_PROVIDERS is set');
+  }
+  return problems;
+}
+// --- end issue 16 ---
 
 function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
   if (value === undefined || value === 'false') return false;
