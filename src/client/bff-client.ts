@@ -24,6 +24,22 @@ export interface MagicLinkSent {
   _debug_auth_link?: string;
 }
 
+export interface SocialLoginInput {
+  /** A provider from the service's SOCIAL_PROVIDERS. */
+  provider: string;
+  /** The code the provider sent to `redirect_uri`. */
+  code: string;
+  /** Exactly one of the service's SOCIAL_REDIRECT_URIS. */
+  redirect_uri: string;
+}
+
+export interface SsoStartOptions {
+  /** Where the browser lands logged in; must be on SOCIAL_REDIRECT_URIS. */
+  returnTo: string;
+  /** Optional error page (also on the list); receives `?error=<code>` when the login fails. */
+  errorReturnTo?: string;
+}
+
 export interface Readiness {
   status: 'ok' | 'unavailable';
   checks: { store: 'ok' | 'failing'; upstream: 'ok' | 'failing' };
@@ -44,6 +60,11 @@ export const ROUTES = {
   revokeOtherSessions: { method: 'DELETE', path: '/auth/sessions' },
   sendMagicLink: { method: 'POST', path: '/auth/magic-link' },
   magicLinkLogin: { method: 'POST', path: '/auth/magic-link/login' },
+  socialLogin: { method: 'POST', path: '/auth/social/login/{provider}' },
+  socialLoginByBody: { method: 'POST', path: '/auth/social/login' },
+  // Browser navigations, not fetches: ssoStartUrl() builds the first; SCAYLE sends the browser to the second.
+  ssoStart: { method: 'GET', path: '/auth/social/{provider}' },
+  ssoCallback: { method: 'GET', path: '/auth/social/callback' },
   health: { method: 'GET', path: '/health/live' },
   ready: { method: 'GET', path: '/health/ready' },
 } as const satisfies Record<string, { method: Method; path: string }>;
@@ -85,7 +106,7 @@ export interface BffClientOptions {
 
 interface CallOptions {
   body?: unknown;
-  /** Login, registration, guest and magic-link login: where token mode must name its client. */
+  /** Login, registration, guest, magic-link and social login: where token mode must name its client. */
   createsSession?: boolean;
   params?: Record<string, string>;
   /** Non-2xx statuses that are answers, not errors. */
@@ -160,6 +181,19 @@ export class BffClient {
 
   magicLinkLogin(token: string): Promise<TokenResponse> {
     return this.call('magicLinkLogin', { body: { token }, createsSession: true });
+  }
+
+  /** Social login with a provider code (seed 004); the provider goes in the path. */
+  socialLogin(input: SocialLoginInput): Promise<TokenResponse> {
+    const { provider, ...body } = input;
+    return this.call('socialLogin', { body, params: { provider }, createsSession: true });
+  }
+
+  /** Web mode: the address to navigate the browser to (location.assign) to log in by SCAYLE SSO. */
+  ssoStartUrl(provider: string, options: SsoStartOptions): string {
+    const query = new URLSearchParams({ return_to: options.returnTo });
+    if (options.errorReturnTo !== undefined) query.set('error_return_to', options.errorReturnTo);
+    return `${this.baseUrl}${ROUTES.ssoStart.path.replace('{provider}', encodeURIComponent(provider))}?${query.toString()}`;
   }
 
   health(): Promise<{ status: 'ok' }> {

@@ -3,8 +3,8 @@
 // callbacks die before any code exchange; several tabs finish in any order without piling up cookies.
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, parseSetCookie, uniqueEmail } from '../helpers/http.js';
-import { answerIdp, startSso } from '../helpers/sso-browser.js';
+import { Browser, parseSetCookie, uniqueEmail, type Reply } from '../helpers/http.js';
+import { answerIdp, startSso, type SsoTab } from '../helpers/sso-browser.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 const RETURN_TO = 'https://shop.test/account';
@@ -174,11 +174,11 @@ describe('SSO start', () => {
 describe('several tabs', () => {
   it('finishes three interleaved flows in any order, each with a new session', async () => {
     const browser = new Browser(stack.url);
-    const tabs = [];
+    const tabs: SsoTab[] = [];
     for (const returnTo of [RETURN_TO, 'https://shop.test/other', `${RETURN_TO}?tab=3`])
       tabs.push(await startSso(browser, emu(), startPath('google', returnTo)));
     expect(ssoCookies(browser)).toHaveLength(3);
-    const callbacks = [];
+    const callbacks: string[] = [];
     for (const [i, tab] of tabs.entries()) callbacks.push(await answerIdp(emu(), tab, { email: `tab${i}@idp.example.test` }));
 
     const sessions: string[] = [];
@@ -196,7 +196,7 @@ describe('several tabs', () => {
 
   it('keeps at most five pending flows, dropping the oldest, however many are abandoned', async () => {
     const browser = new Browser(stack.url);
-    const starts = [];
+    const starts: Reply[] = [];
     for (let i = 0; i < 8; i += 1) {
       starts.push(await browser.get(startPath()));
       expect(ssoCookies(browser).length).toBeLessThanOrEqual(5);
