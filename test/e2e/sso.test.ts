@@ -63,6 +63,15 @@ describe('SSO round trip', () => {
     const session = await browser.get('/auth/session');
     expect(session.status).toBe(200);
     expect(session.body.customer.guest).toBe(false);
+    // The one-time code, the state, its cookie and the new session id never reach a log line.
+    const logs = stack.logs.join('\n');
+    const secrets = [
+      new URL(callbackUrl).searchParams.get('code')!,
+      callback.searchParams.get('state')!,
+      stateCookie.value,
+      browser.cookies.get('bff_session')!,
+    ];
+    for (const secret of secrets) expect(logs).not.toContain(secret);
     const customer = stack.emulator.state.customers.get(Number(session.body.customer.id));
     expect(customer?.email).toBe('round-trip@idp.example.test');
     // The session the browser had before is gone, not merely replaced in the jar.
