@@ -28,6 +28,8 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
       response: { ...redirect, ...problems(400, 502, 503, 504) },
     },
     handler: async (request, reply) => {
+      // The address holds a one-time code and the state: it is no one's referrer.
+      reply.header('referrer-policy', 'no-referrer');
       let flow: SsoFlow | undefined;
       try {
         flow = await flows.finish(request, reply, request.query.state);
