@@ -31,6 +31,8 @@ import { sessionEndingPlugin } from './plugins/session-ending.js';
 import { passwordResetRoutes } from './routes/auth/password-reset.js';
 import { passwordChangeRoutes } from './routes/auth/password-change.js';
 import { logoutRedirectRoutes } from './routes/auth/logout-redirect.js';
+import { socialLoginRoutes } from './routes/auth/social.js';
+import { ssoRoutes } from './routes/auth/sso.js';
 import { healthRoutes } from './routes/ops/health.js';
 
 export interface BuildOverrides extends DependencyOverrides {
@@ -91,6 +93,8 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(passwordResetRoutes);
   await app.register(passwordChangeRoutes);
   await app.register(logoutRedirectRoutes);
+  await app.register(socialLoginRoutes);
+  await app.register(ssoRoutes);
   // The demo storefront page: a dev-mode aid, never served against a real SCAYLE.
   if (config.devMode) await app.register(demoRoutes);
 

@@ -100,13 +100,23 @@ const fields = {
     'Comma-separated key=mode (cookie|token) entries',
   ),
   PUBLIC_BASE_URL: httpUrl.optional().describe("The service's own external URL"),
-  SOCIAL_PROVIDERS: z.string().optional().transform(splitList).describe('Comma-separated social provider / idp keys'),
+  SOCIAL_PROVIDERS: list(
+    // Provider names become a path segment (/auth/social/:provider) and SCAYLE's idpKey.
+    (entries) => (entries.every((p) => /^[A-Za-z0-9_.-]{1,64}$/.test(p) && p !== 'callback' && p !== 'login') ? entries : undefined),
+    'entries must be names of letters, digits, ".", "_" or "-" (not "callback" or "login")',
+  ).describe('Comma-separated social provider / idp keys'),
   SOCIAL_REDIRECT_URIS: list(parseUrlList, 'every entry must be an absolute http(s) URL').describe(
     'Allow-list of social redirect_uri / return_to URLs',
   ),
 
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().positive().default(600).describe('Per-IP budget on credential routes'),
   RATE_LIMIT_EMAIL_PER_MINUTE: z.coerce.number().int().positive().default(10).describe('Per-e-mail budget on credential routes'),
+  RATE_LIMIT_CLIENT_KEY_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(3000)
+    .describe('Budget per token-mode x-client-key on credential routes (all logins of one app build together)'),
   MAX_EVENT_LOOP_DELAY_MS: z.coerce
     .number()
     .int()
@@ -168,6 +178,16 @@ const crossVariableRules = z
     if (idle !== undefined && absolute !== undefined && absolute < idle) {
       problem('SESSION_ABSOLUTE_TTL_SECONDS', 'must not be shorter than SESSION_IDLE_TTL_SECONDS');
     }
+    // PUBLIC_BASE_URL builds the SSO callback URL; only dev mode falls back to the request's own origin.
+    const providers = read(env, 'SOCIAL_PROVIDERS');
+    if (
+      providers !== undefined &&
+      providers.length > 0 &&
+      env.PUBLIC_BASE_URL === undefined &&
+      !isDevMode(read(env, 'DEV_MODE'), env.SCAYLE_AUTH_BASE_URL)
+    ) {
+      problem('PUBLIC_BASE_URL', 'required when SOCIAL_PROVIDERS is set');
+    }
     // Browsers drop a prefixed cookie set without Secure (and match the prefixes case-insensitively).
     const cookieName = read(env, 'SESSION_COOKIE_NAME');
     if (cookieName !== undefined && /^__(host|secure)-/i.test(cookieName) && read(env, 'SESSION_COOKIE_SECURE') !== true) {
@@ -218,7 +238,11 @@ function toConfig(e: Env) {
     publicBaseUrl: e.PUBLIC_BASE_URL,
     socialProviders: e.SOCIAL_PROVIDERS,
     socialRedirectUris: e.SOCIAL_REDIRECT_URIS,
-    rateLimit: { ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE, emailPerMinute: e.RATE_LIMIT_EMAIL_PER_MINUTE },
+    rateLimit: {
+      ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
+      emailPerMinute: e.RATE_LIMIT_EMAIL_PER_MINUTE,
+      clientKeyPerMinute: e.RATE_LIMIT_CLIENT_KEY_PER_MINUTE,
+    },
     /** Load shedding threshold (MAX_EVENT_LOOP_DELAY_MS); 0 disables the delay check. */
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     /** Load shedding threshold (MAX_EVENT_LOOP_UTILIZATION); 0 disables the utilisation check. */

@@ -42,6 +42,22 @@ export interface PasswordChangeInput {
 }
 // --- end issue 15 ---
 
+export interface SocialLoginInput {
+  /** A provider from the service's SOCIAL_PROVIDERS. */
+  provider: string;
+  /** The code the provider sent to `redirect_uri`. */
+  code: string;
+  /** Exactly one of the service's SOCIAL_REDIRECT_URIS. */
+  redirect_uri: string;
+}
+
+export interface SsoStartOptions {
+  /** Where the browser lands logged in; must be on SOCIAL_REDIRECT_URIS. */
+  returnTo: string;
+  /** Optional error page (also on the list); receives `?error=<code>` when the login fails. */
+  errorReturnTo?: string;
+}
+
 export interface Readiness {
   status: 'ok' | 'unavailable';
   checks: { store: 'ok' | 'failing'; upstream: 'ok' | 'failing' };
@@ -68,6 +84,11 @@ export const ROUTES = {
   changePassword: { method: 'POST', path: '/auth/password/change' },
   /** A browser navigation (302), not a fetch: see logoutRedirectUrl. */
   logoutRedirect: { method: 'GET', path: '/auth/logout/redirect' },
+  socialLogin: { method: 'POST', path: '/auth/social/login/{provider}' },
+  socialLoginByBody: { method: 'POST', path: '/auth/social/login' },
+  // Browser navigations, not fetches: ssoStartUrl() builds the first; SCAYLE sends the browser to the second.
+  ssoStart: { method: 'GET', path: '/auth/social/{provider}' },
+  ssoCallback: { method: 'GET', path: '/auth/social/callback' },
   health: { method: 'GET', path: '/health/live' },
   ready: { method: 'GET', path: '/health/ready' },
 } as const satisfies Record<string, { method: Method; path: string }>;
@@ -109,7 +130,7 @@ export interface BffClientOptions {
 
 interface CallOptions {
   body?: unknown;
-  /** Login, registration, guest and magic-link login: where token mode must name its client. */
+  /** Login, registration, guest, magic-link and social login: where token mode must name its client. */
   createsSession?: boolean;
   params?: Record<string, string>;
   /** Non-2xx statuses that are answers, not errors. */
@@ -210,6 +231,19 @@ export class BffClient {
     return `${this.baseUrl}${ROUTES.logoutRedirect.path}?callback_url=${encodeURIComponent(callbackUrl)}`;
   }
   // --- end issue 15 ---
+
+  /** Social login with a provider code (seed 004); the provider goes in the path. */
+  socialLogin(input: SocialLoginInput): Promise<TokenResponse> {
+    const { provider, ...body } = input;
+    return this.call('socialLogin', { body, params: { provider }, createsSession: true });
+  }
+
+  /** Web mode: the address to navigate the browser to (location.assign) to log in by SCAYLE SSO. */
+  ssoStartUrl(provider: string, options: SsoStartOptions): string {
+    const query = new URLSearchParams({ return_to: options.returnTo });
+    if (options.errorReturnTo !== undefined) query.set('error_return_to', options.errorReturnTo);
+    return `${this.baseUrl}${ROUTES.ssoStart.path.replace('{provider}', encodeURIComponent(provider))}?${query.toString()}`;
+  }
 
   health(): Promise<{ status: 'ok' }> {
     return this.call('health');

@@ -2,6 +2,7 @@
 // way a shop's frontend would. Strings here (not asset files) so the build needs no copy step; the
 // script and style are separate constants because the CSP header names their hashes.
 import { ACCOUNT_HTML, ACCOUNT_SCRIPT } from './account-demo.js';
+import { SOCIAL_DEMO_HTML, SOCIAL_DEMO_LOAD, SOCIAL_DEMO_SCRIPT } from './demo-social.js';
 
 export const DEMO_STYLE = `
 body { font: 15px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #222; }
@@ -150,12 +151,13 @@ ${ACCOUNT_SCRIPT}
 const random = () => Math.random().toString(36).slice(2, 10);
 $('register-email').value = 'demo-' + random() + '@example.com';
 $('guest-email').value = 'guest-' + random() + '@example.com';
+${SOCIAL_DEMO_SCRIPT}
 const magicToken = new URLSearchParams(location.search).get('magic_token');
 if (magicToken) {
   // Out of the address bar and history before use: the token is a one-time login credential.
   history.replaceState(null, '', location.pathname);
   void run('magic-login', async () => loggedIn(await bff.magicLinkLogin(magicToken)));
-} else {
+} else${SOCIAL_DEMO_LOAD} {
   void run('load', async () => {
     try {
       showSession(await bff.session());
@@ -213,6 +215,7 @@ export const DEMO_HTML = `<!doctype html>
   <label>E-mail <input id="magic-email" name="email" type="email" required></label>
   <button type="submit">Send link</button> <span id="magic-result"></span></fieldset></form>
 ${ACCOUNT_HTML}
+${SOCIAL_DEMO_HTML}
 <h2>Log</h2>
 <ol id="log" reversed></ol>
 <script type="module">${DEMO_SCRIPT}</script>

@@ -59,6 +59,13 @@ export interface EmulatorOptions {
   authCodeTtlSeconds?: number;
   /** [UNKNOWN] When set, the fake IDP fails: external/redirect sends the browser to `callbackUrl?error=<value>`. */
   externalRedirectError?: string;
+  /**
+   * SCAYLE only redirects to callback URLs configured for the shop: when set, a JWT whose `callbackUrl`
+   * (scheme, host, port and path) is not on this list is 400 invalid_jwt. Unset: any http(s) URL.
+   */
+  externalCallbackUrls?: string[];
+  /** true: external/redirect signs the IDP user in at once; false (default): the fake IDP's login page first. */
+  idpAutoLogin?: boolean;
   /** Seed 004: the e-mailed magic link; `{token}` is replaced. Default 'http://localhost:3000/magic-link?token={token}'. */
   magicLinkUrl?: string;
   /** [UNKNOWN] Magic-link token lifetime, seconds. Default 900. */
@@ -76,8 +83,8 @@ export interface EmulatorOptions {
 }
 
 /** Options with every default filled in; the object routes read on each request (so setOptions applies at once). */
-export type Settings = Required<Omit<EmulatorOptions, 'unknownEmailStatus' | 'externalRedirectError' | 'clientKey' | 'issuer'>> &
-  Pick<EmulatorOptions, 'unknownEmailStatus' | 'externalRedirectError' | 'clientKey' | 'issuer'>;
+type OptionalSetting = 'unknownEmailStatus' | 'externalRedirectError' | 'externalCallbackUrls' | 'clientKey' | 'issuer';
+export type Settings = Required<Omit<EmulatorOptions, OptionalSetting>> & Pick<EmulatorOptions, OptionalSetting>;
 
 export const DEFAULT_MAGIC_LINK_URL = 'http://localhost:3000/magic-link?token={token}';
 
@@ -101,6 +108,7 @@ export function resolveSettings(options: EmulatorOptions): Settings {
     passwordChangeReturnsTokens: false,
     emptySuccessStatus: 204,
     authCodeTtlSeconds: 300,
+    idpAutoLogin: false,
     magicLinkUrl: DEFAULT_MAGIC_LINK_URL,
     magicLinkTtlSeconds: 900,
     magicLinkCreatesCustomer: true,

@@ -96,8 +96,28 @@ export const rateLimitsPlugin = fp(
           emailDenied,
           { group, budget: 'email' },
         ),
+        ...clientKeyBudget(),
       ];
     });
+
+    // --- issue 16: per-client-key budget for token-mode (mobile) clients ---
+    // One budget per x-client-key across every credential route, so one misbehaving app build can be
+    // throttled without touching the web shop or other builds. Cookie-mode and unknown keys skip it.
+    const tokenKeys = new Set([...config.clientKeys].filter(([, mode]) => mode === 'token').map(([key]) => key));
+    const clientKeyCheck = budget(
+      config.rateLimit.clientKeyPerMinute,
+      (request) => {
+        const key = request.headers['x-client-key'];
+        return typeof key === 'string' && tokenKeys.has(key) ? `client:${key}` : undefined;
+      },
+      // Label by budget only: the client key is configuration, but labels stay a fixed, small set.
+      app.metrics.rateLimited.labels('all', 'client_key'),
+      { group: 'all', budget: 'client_key' },
+    );
+    function clientKeyBudget(): preHandlerAsyncHookHandler[] {
+      return tokenKeys.size === 0 ? [] : [clientKeyCheck];
+    }
+    // --- end issue 16 ---
   },
   { name: 'rate-limits', dependencies: ['store', 'metrics'] },
 );

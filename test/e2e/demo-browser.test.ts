@@ -27,7 +27,8 @@ let userDataDir: string;
 beforeAll(async () => {
   // A missing browser is a broken environment, not a reason to skip: .ci/run installs it.
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it (apt-get install -y chromium) to run the browser test`);
-  stack = await startStack();
+  // Dev mode: SSO needs only a provider; the demo page is its own return_to and error page.
+  stack = await startStack({ env: { SOCIAL_PROVIDERS: 'google' } });
   // Short-lived access tokens, so "refresh" really goes to SCAYLE and rotates the refresh token.
   stack.emulator.setOptions({ magicLinkUrl: `${stack.url}/demo/?magic_token={token}`, accessTokenTtlSeconds: 25 });
   userDataDir = await mkdtemp(join(tmpdir(), 'bff-demo-chromium-'));
@@ -211,6 +212,39 @@ describe('demo storefront page: account recovery', () => {
   }, 60_000);
 });
 // --- end issue 15 ---
+describe('demo storefront page: Log in with <provider>', () => {
+  it("goes through SCAYLE and the emulator's IdP page and comes back logged in; a cancelled login shows its error", async () => {
+    const page = await context.newPage();
+    const observed = observe(page);
+    await page.goto(`${stack.url}/demo/`);
+    await page.waitForSelector('body[data-last="load:ok"]');
+    expect(await page.textContent('#social-button')).toBe('Log in with google');
+
+    await Promise.all([page.waitForURL(/\/idp\/login\?flow=/), page.click('#social-button')]);
+    await page.fill('#idp-email', 'demo-sso@idp.example.test');
+    await Promise.all([page.waitForURL(`${stack.url}/demo/`), page.click('#idp-login')]);
+    await page.waitForSelector('body[data-last]');
+    expect(await page.getAttribute('body', 'data-last'), (await page.textContent('#error')) ?? '').toBe('sso-login:ok');
+    expect(await stateOf(page)).toBe('customer');
+    const shown = (await page.textContent('#state')) ?? '';
+    const customer = [...stack.emulator.state.customers.values()].find((c) => c.email === 'demo-sso@idp.example.test');
+    expect(shown).toContain(`Customer ${customer?.id}`);
+    const cookies = await context.cookies();
+    expect(cookies.find((c) => c.name === stack.config.session.cookieName)).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    expect(cookies.filter((c) => c.name.startsWith('bff_sso_'))).toEqual([]);
+    await expectNoReadableSecrets(page);
+
+    await Promise.all([page.waitForURL(/\/idp\/login\?flow=/), page.click('#social-button')]);
+    await Promise.all([page.waitForURL(`${stack.url}/demo/`), page.click('#idp-cancel')]);
+    await page.waitForSelector('body[data-last]');
+    expect(await page.getAttribute('body', 'data-last')).toBe('sso-login:error');
+    expect(await page.textContent('#error')).toContain('SOCIAL_CODE_INVALID');
+
+    expect(observed.failures.filter((f) => f !== 'GET /auth/session 401')).toEqual([]);
+    expect(observed.consoleErrors.filter((e) => !e.text.startsWith('Failed to load resource'))).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
 
 describe('demo routes', () => {
   it('serve the client as JavaScript in dev mode, and do not exist against a configured SCAYLE', async () => {

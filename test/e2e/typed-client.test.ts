@@ -7,7 +7,9 @@ import { startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ env: { CLIENT_KEYS: 'ios-app=token' } });
+  stack = await startStack({
+    env: { CLIENT_KEYS: 'ios-app=token', SOCIAL_PROVIDERS: 'apple', SOCIAL_REDIRECT_URIS: 'https://shop.test/cb,https://shop.test/oops' },
+  });
 });
 afterAll(async () => {
   await stack.close();
@@ -93,6 +95,18 @@ describe('token mode (mobile apps)', () => {
     expect(magic.customer.guest).toBe(false);
     expect(app.sessionToken).toBe(magic.session_token);
     expect(app.sessionToken).not.toBe(restored.sessionToken);
+  });
+
+  it('logs in with a social provider code and builds the SSO start address', async () => {
+    const app = new BffClient({ baseUrl: stack.url, mode: 'token', clientKey: 'ios-app' });
+    const social = await app.socialLogin({ provider: 'apple', code: 'valid-typed-client', redirect_uri: 'https://shop.test/cb' });
+    expect(app.sessionToken).toBe(social.session_token);
+    expect((await app.session()).customer.id).toBe(social.customer.id);
+
+    const start = app.ssoStartUrl('apple', { returnTo: 'https://shop.test/cb', errorReturnTo: 'https://shop.test/oops' });
+    const res = await fetch(start, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toContain('/v1/auth/external/redirect?shopId=7&jwt=');
   });
 
   it('needs a client key, and an unknown one is CLIENT_UNKNOWN', async () => {

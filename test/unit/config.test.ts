@@ -125,6 +125,16 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...production, CLIENT_KEYS: 'web=cookie,app' })).toEqual(['CLIENT_KEYS: entries must be key=cookie or key=token']);
   });
 
+  it('requires PUBLIC_BASE_URL once social providers are set (dev mode falls back to the request origin)', () => {
+    const social = { ...production, SOCIAL_PROVIDERS: 'google' };
+    expect(problemsOf(social)).toEqual(['PUBLIC_BASE_URL: required when SOCIAL_PROVIDERS is set']);
+    expect(loadConfig({ ...social, PUBLIC_BASE_URL: 'https://auth.shop.example' }).socialProviders).toEqual(['google']);
+    expect(loadConfig({ SOCIAL_PROVIDERS: 'google' }).publicBaseUrl).toBeUndefined();
+    expect(problemsOf({ SOCIAL_PROVIDERS: 'google,callback' }).join()).toContain('SOCIAL_PROVIDERS');
+    expect(problemsOf({ SOCIAL_PROVIDERS: 'a/b' }).join()).toContain('SOCIAL_PROVIDERS');
+    expect(loadConfig({}).rateLimit.clientKeyPerMinute).toBe(3000);
+  });
+
   it('rejects an absolute lifetime shorter than the idle timeout', () => {
     expect(problemsOf({ ...production, SESSION_IDLE_TTL_SECONDS: '100', SESSION_ABSOLUTE_TTL_SECONDS: '50' })).toEqual([
       'SESSION_ABSOLUTE_TTL_SECONDS: must not be shorter than SESSION_IDLE_TTL_SECONDS',

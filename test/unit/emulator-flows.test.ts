@@ -1,7 +1,7 @@
 // The SCAYLE emulator's multi-step flows over real HTTP: password reset via the outbox, password change,
 // SSO redirect + code exchange, logout redirect, and seed 004's magic link and social login.
 import { SignJWT, decodeJwt } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { createEmulatorCaller, email, location, useEmulator } from '../helpers/emulator-http.js';
 
@@ -104,6 +104,9 @@ describe('password change', () => {
 });
 
 describe('SSO: external redirect and code exchange', () => {
+  // The fake IdP's login page has its own tests (emulator-idp.test.ts); here the IdP signs in at once.
+  beforeAll(() => emu.setOptions({ idpAutoLogin: true }));
+  afterAll(() => emu.setOptions({ idpAutoLogin: undefined }));
   const start = async (claims: Record<string, unknown>, query?: string) =>
     call('GET', query ?? `/v1/auth/external/redirect?shopId=${SHOP_ID}&jwt=${await shopJwt(claims)}`, { auth: 'none' });
   const exchange = (code: string) => call('POST', '/v1/oauth/token', { body: { grant_type: 'authorization_code', code } });

@@ -45,6 +45,8 @@ const optionsPatch = z
     emptySuccessStatus: z.literal([200, 204]),
     authCodeTtlSeconds: seconds,
     externalRedirectError: z.string().min(1).nullable(),
+    externalCallbackUrls: z.array(z.url()).nullable(),
+    idpAutoLogin: z.boolean(),
     magicLinkUrl: z.string().includes('{token}'),
     magicLinkTtlSeconds: seconds,
     magicLinkCreatesCustomer: z.boolean(),
