@@ -37,6 +37,25 @@ export async function scanPrefix(redis: Redis, prefix: string): Promise<Buffer[]
   return keys;
 }
 
+/**
+ * Every key under `prefix` and all it holds (hash fields and values, strings, sorted-set members and
+ * scores) as raw bytes, for searching for secrets; a type this cannot read shows as "unexpected type <t>".
+ */
+export async function dumpPrefix(redis: Redis, prefix: string): Promise<{ keys: number; bytes: Buffer }> {
+  const keys = await scanPrefix(redis, prefix);
+  const parts: Buffer[] = [];
+  for (const key of keys) {
+    parts.push(key);
+    const type = await redis.type(key);
+    if (type === 'hash') parts.push(...Object.entries(await redis.hgetallBuffer(key)).flatMap(([f, v]) => [Buffer.from(f), v]));
+    else if (type === 'string') parts.push((await redis.getBuffer(key)) ?? Buffer.alloc(0));
+    else if (type === 'zset') parts.push(...(await redis.zrangeBuffer(key, 0, -1, 'WITHSCORES')));
+    else parts.push(Buffer.from(`unexpected type ${type}`));
+    parts.push(Buffer.from('\n'));
+  }
+  return { keys: keys.length, bytes: Buffer.concat(parts) };
+}
+
 /** Deletes every key under `prefix` with SCAN + UNLINK in batches. */
 export async function cleanupPrefix(redis: Redis, prefix: string): Promise<number> {
   const pattern = prefixPattern(prefix);
