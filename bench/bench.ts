@@ -21,6 +21,8 @@ export interface BenchConfig {
   /** Unmeasured run per scenario before the rounds (JIT, connection pools, JWKS cache). */
   warmupS: number;
   connections: number;
+  /** Stop every load run after this many requests instead of after durationS (smoke runs). */
+  requestsPerRun?: number;
   scalingSizes: number[];
   scalingRounds: number;
   storm: { sessions: number; requestsPerSession: number };
@@ -88,7 +90,12 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
   let world: World | undefined;
   try {
     const redisPid = Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
-    const load = { durationS: config.durationS, connections: config.connections, redisPid: visiblePid(redisPid) ? redisPid : undefined };
+    const load = {
+      durationS: config.durationS,
+      requests: config.requestsPerRun,
+      connections: config.connections,
+      redisPid: visiblePid(redisPid) ? redisPid : undefined,
+    };
     log(`starting targets (Redis prefix ${config.prefix})`);
     const worldOptions = {
       redisUrl: config.redisUrl,
@@ -122,7 +129,7 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
 
     let shedding: Sample | undefined;
     if (!config.shedding) {
-      shedding = await runWithShedding({ ...worldOptions, ...load }, world.emulatorA, world.emails.a);
+      shedding = await runWithShedding({ ...worldOptions, ...load }, world.emulatorA, world.prefixes.serviceA, world.cookies.serviceA);
       log(`with utilisation shedding: ${JSON.stringify(shedding.statuses)}`);
     }
 
