@@ -118,8 +118,10 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
         const s = scenarios[(i + round) % scenarios.length]!;
         const sample = await runLoad(s.target, s.spec, load);
         samples[s.id]!.push(sample);
+        const failed = sample.failures ? `, ${sample.failures} failed ${JSON.stringify(sample.statuses)}` : '';
         log(
-          `round ${round + 1}/${config.rounds} ${s.id}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99} ms, ${sample.cpuUsPerReq.toFixed(1)} µs CPU/req${sample.failures ? `, ${sample.failures} failed ${JSON.stringify(sample.statuses)}` : ''}`,
+          `round ${round + 1}/${config.rounds} ${s.id}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99} ms, ` +
+            `${sample.cpuUsPerReq.toFixed(1)} µs CPU/req${failed}`,
         );
       }
     }
@@ -148,10 +150,10 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
       rounds: config.scalingRounds,
       ...load,
     });
-    for (const row of scaling)
-      log(
-        `  ${row.sessions} sessions: ${row.samples.map((s) => Math.round(s.rps)).join(', ')} req/s (seeded in ${row.seedSeconds.toFixed(1)} s)`,
-      );
+    for (const row of scaling) {
+      const rps = row.samples.map((s) => Math.round(s.rps)).join(', ');
+      log(`  ${row.sessions} sessions: ${rps} req/s (seeded in ${row.seedSeconds.toFixed(1)} s)`);
+    }
 
     const machine: Machine = {
       cpu: cpus()[0]?.model ?? 'unknown',
