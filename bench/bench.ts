@@ -21,6 +21,8 @@ export interface BenchConfig {
   /** Unmeasured run per scenario before the rounds (JIT, connection pools, JWKS cache). */
   warmupS: number;
   connections: number;
+  /** Stop every load run after this many requests instead of after durationS (smoke runs). */
+  requestsPerRun?: number;
   scalingSizes: number[];
   scalingRounds: number;
   storm: { sessions: number; requestsPerSession: number };
@@ -88,7 +90,12 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
   let world: World | undefined;
   try {
     const redisPid = Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
-    const load = { durationS: config.durationS, connections: config.connections, redisPid: visiblePid(redisPid) ? redisPid : undefined };
+    const load = {
+      durationS: config.durationS,
+      requests: config.requestsPerRun,
+      connections: config.connections,
+      redisPid: visiblePid(redisPid) ? redisPid : undefined,
+    };
     log(`starting targets (Redis prefix ${config.prefix})`);
     const worldOptions = {
       redisUrl: config.redisUrl,
@@ -111,8 +118,10 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
         const s = scenarios[(i + round) % scenarios.length]!;
         const sample = await runLoad(s.target, s.spec, load);
         samples[s.id]!.push(sample);
+        const failed = sample.failures ? `, ${sample.failures} failed ${JSON.stringify(sample.statuses)}` : '';
         log(
-          `round ${round + 1}/${config.rounds} ${s.id}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99} ms, ${sample.cpuUsPerReq.toFixed(1)} µs CPU/req${sample.failures ? `, ${sample.failures} failed ${JSON.stringify(sample.statuses)}` : ''}`,
+          `round ${round + 1}/${config.rounds} ${s.id}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99} ms, ` +
+            `${sample.cpuUsPerReq.toFixed(1)} µs CPU/req${failed}`,
         );
       }
     }
@@ -122,7 +131,7 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
 
     let shedding: Sample | undefined;
     if (!config.shedding) {
-      shedding = await runWithShedding({ ...worldOptions, ...load }, world.emulatorA, world.emails.a);
+      shedding = await runWithShedding({ ...worldOptions, ...load }, world.emulatorA, world.prefixes.serviceA, world.cookies.serviceA);
       log(`with utilisation shedding: ${JSON.stringify(shedding.statuses)}`);
     }
 
@@ -141,10 +150,10 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
       rounds: config.scalingRounds,
       ...load,
     });
-    for (const row of scaling)
-      log(
-        `  ${row.sessions} sessions: ${row.samples.map((s) => Math.round(s.rps)).join(', ')} req/s (seeded in ${row.seedSeconds.toFixed(1)} s)`,
-      );
+    for (const row of scaling) {
+      const rps = row.samples.map((s) => Math.round(s.rps)).join(', ');
+      log(`  ${row.sessions} sessions: ${rps} req/s (seeded in ${row.seedSeconds.toFixed(1)} s)`);
+    }
 
     const machine: Machine = {
       cpu: cpus()[0]?.model ?? 'unknown',

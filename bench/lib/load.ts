@@ -16,6 +16,8 @@ export interface RequestSpec {
 
 export interface LoadOptions {
   durationS: number;
+  /** Stop after this many requests instead of after durationS (the harness test's smoke runs). */
+  requests?: number | undefined;
   connections: number;
   /** redis-server's pid when it runs on this machine: its CPU per request is reported too. */
   redisPid?: number | undefined;
@@ -48,7 +50,7 @@ export async function runLoad(target: Target, spec: RequestSpec, options: LoadOp
       {
         url: target.url,
         connections: options.connections,
-        duration: options.durationS,
+        ...(options.requests === undefined ? { duration: options.durationS } : { amount: options.requests }),
         headers,
         requests: [
           {
@@ -75,7 +77,7 @@ export async function runLoad(target: Target, spec: RequestSpec, options: LoadOp
   const redisCpu = options.redisPid === undefined ? undefined : cpuMicros(options.redisPid) - redisBefore;
   const responses = result['2xx'] + result.non2xx;
   return {
-    rps: result['2xx'] / result.duration,
+    rps: result.duration > 0 ? result['2xx'] / result.duration : 0,
     p50: result.latency.p50,
     p99: result.latency.p99,
     responses,

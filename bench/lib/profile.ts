@@ -48,7 +48,8 @@ export async function runProfiles(o: ProfileOptions): Promise<{ dir: string; pro
         await runLoad(service, scenario.spec, { durationS: 1, connections: o.connections });
         sample = await runLoad(service, scenario.spec, o);
         o.log(
-          `profiled ${route}: ${Math.round(sample.rps)} req/s, ${sample.cpuUsPerReq.toFixed(1)} µs CPU/req (with the profiler on), statuses ${JSON.stringify(sample.statuses)}`,
+          `profiled ${route}: ${Math.round(sample.rps)} req/s, ${sample.cpuUsPerReq.toFixed(1)} µs CPU/req (with the profiler on), ` +
+            `statuses ${JSON.stringify(sample.statuses)}`,
         );
       } finally {
         // The profile is written when the process exits.
@@ -76,16 +77,21 @@ const pct = (share: number): string => `${(share * 100).toFixed(1)}%`;
 export function renderProfiles(profiles: RouteProfile[]): string {
   const parts = [
     '# CPU profiles of the service, one route each',
-    "Self time of the main thread over the measured run; shares are of its busy (non-idle) time. The profiler samples wall time, so on a busy machine a syscall during which the thread was preempted looks longer than the CPU it used: read µs/req as relative weights, and the bench's CPU µs/req (from /proc) as the cost.",
+    [
+      'Self time of the main thread over the measured run; shares are of its busy (non-idle) time.',
+      'The profiler samples wall time, so on a busy machine a syscall during which the thread was preempted looks longer than',
+      "the CPU it used: read µs/req as relative weights, and the bench's CPU µs/req (from /proc) as the cost.",
+    ].join(' '),
   ];
   for (const p of profiles) {
     parts.push(`## ${ROUTE_LABELS[p.route]}`);
     // Main-thread self time per answered request; the service's total CPU/req also has libuv's pool and GC threads.
     const perReq = (selfMs: number): string => ((selfMs * 1000) / Math.max(1, p.sample.responses)).toFixed(1);
+    const { busyMs, idleMs } = p.summary;
     parts.push(
-      `${Math.round(p.sample.rps)} req/s, ${p.sample.cpuUsPerReq.toFixed(1)} µs CPU/req (all threads) with the profiler on; main thread over the measured ${Math.round(
-        p.summary.busyMs + p.summary.idleMs,
-      )} ms: busy ${Math.round(p.summary.busyMs)} ms (${perReq(p.summary.busyMs)} µs/req), idle ${Math.round(p.summary.idleMs)} ms. Profile: \`${p.file}\``,
+      `${Math.round(p.sample.rps)} req/s, ${p.sample.cpuUsPerReq.toFixed(1)} µs CPU/req (all threads) with the profiler on; ` +
+        `main thread over the measured ${Math.round(busyMs + idleMs)} ms: busy ${Math.round(busyMs)} ms (${perReq(busyMs)} µs/req), ` +
+        `idle ${Math.round(idleMs)} ms. Profile: \`${p.file}\``,
     );
     const rows = (list: typeof p.summary.centres, limit: number): string[] =>
       list

@@ -55,25 +55,34 @@ export function renderReport(r: BenchReport, analysis: string | undefined): stri
   const minutes = (r.finishedAt.getTime() - r.startedAt.getTime()) / 60_000;
   const sections = [
     '# Benchmark results',
-    `Written by \`npm run bench${c.mode === 'quick' ? ' -- --quick' : ''}\` on ${r.startedAt.toISOString()} (took ${minutes.toFixed(1)} min). ` +
-      `Mode **${c.mode}**: ${c.rounds} interleaved round(s) × ${c.durationS} s per scenario, ${c.connections} connections, autocannon in the parent process, ` +
-      `every system under test in its own process; service log level \`${c.logLevel}\`, its stdout to /dev/null.`,
+    `Written by \`npm run bench${c.mode === 'quick' ? ' -- --quick' : ''}\` on ${r.startedAt.toISOString()} ` +
+      `(took ${minutes.toFixed(1)} min). Mode **${c.mode}**: ${c.rounds} interleaved round(s) × ${c.durationS} s per scenario, ` +
+      `${c.connections} connections, autocannon in the parent process, every system under test in its own process; ` +
+      `service log level \`${c.logLevel}\`, its stdout to /dev/null.`,
     '## Machine',
     `- CPU: ${m.cpu}, ${m.cores} cores; memory ${m.memoryGb} GB; ${m.os}; Node ${m.node}\n` +
-      `- Load average (1 min): ${m.loadBefore.toFixed(2)} before, ${m.loadAfter.toFixed(2)} after. The machine is shared: the noise column shows (max − min) / median across rounds.`,
+      `- Load average (1 min): ${m.loadBefore.toFixed(2)} before, ${m.loadAfter.toFixed(2)} after. ` +
+      'The machine is shared: the noise column shows (max − min) / median across rounds.',
     '## Targets',
     table(
       ['target', 'goal', 'measured', ''],
       r.checks.map((t) => [t.name, t.goal, t.measured, t.met ? '✅' : '❌']),
     ),
     '## Scenarios',
-    'req/s counts 2xx answers only; p50/p99 are medians over rounds; CPU is utime+stime of the process under test (all threads) per answered request, Redis CPU the same for redis-server (all clients: it includes a little background work); RSS is the maximum after a round.',
+    [
+      'req/s counts 2xx answers only; p50/p99 are medians over rounds; CPU is utime+stime of the process under test',
+      '(all threads) per answered request, Redis CPU the same for redis-server (all clients: it includes a little',
+      'background work); RSS is the maximum after a round.',
+    ].join(' '),
     table(
       ['system', 'route', 'req/s median (min–max)', 'noise', 'p50 ms', 'p99 ms', 'CPU µs/req', 'Redis CPU µs/req', 'RSS MB', 'failed'],
       scenarioRows(r.summaries),
     ),
     '## Ratios (this run)',
-    'On two shared cores a proxied call needs the CPU of the upstream, the service and Redis at once, so "÷ emulator direct" also depends on how much CPU the service spends per call next to the upstream: the "service CPU ÷ upstream CPU" column.',
+    [
+      'On two shared cores a proxied call needs the CPU of the upstream, the service and Redis at once, so "÷ emulator direct"',
+      'also depends on how much CPU the service spends per call next to the upstream: the "service CPU ÷ upstream CPU" column.',
+    ].join(' '),
     table(
       [
         'route',
@@ -89,7 +98,11 @@ export function renderReport(r: BenchReport, analysis: string | undefined): stri
     ),
     loggingSection(r.summaries),
     '## Redis per session',
-    `MEMORY USAGE … SAMPLES 0 of the keys of live sessions. The bench's key prefixes are longer than the defaults; the last column takes the difference off (≈, allocator size classes aside). "Per session" counts a guest, whose customer index holds one session: the worst case; a registered customer's index is shared by all their sessions (next row).`,
+    [
+      "MEMORY USAGE … SAMPLES 0 of the keys of live sessions. The bench's key prefixes are longer than the defaults; the last",
+      'column takes the difference off (≈, allocator size classes aside). "Per session" counts a guest, whose customer index',
+      "holds one session: the worst case; a registered customer's index is shared by all their sessions (next row).",
+    ].join(' '),
     table(
       ['system', 'bytes measured', 'with default key prefix'],
       [
@@ -113,8 +126,11 @@ export function renderReport(r: BenchReport, analysis: string | undefined): stri
       ],
     ),
     '## Session lookup vs sessions stored',
-    'GET /auth/session on a working set of 1,000 sessions drawn uniformly from all stored (copies of a real session sealed under fresh ids), a random one per request. ' +
-      'Redis CPU and its time by command (INFO commandstats) count every client of the shared server.',
+    [
+      'GET /auth/session on a working set of 1,000 sessions drawn uniformly from all stored (copies of a real session sealed',
+      'under fresh ids), a random one per request. Redis CPU and its time by command (INFO commandstats) count every client',
+      'of the shared server.',
+    ].join(' '),
     table(
       [
         'sessions stored',
@@ -143,7 +159,8 @@ export function renderReport(r: BenchReport, analysis: string | undefined): stri
       }),
     ),
     '## Refresh storm',
-    `${r.storm.sessions} sessions with expiring access tokens; ${r.storm.requestsPerSession} concurrent POST /auth/token per session, alternating between ${r.storm.instances} service instances on one Redis; emulator with strict refresh-token rotation.`,
+    `${r.storm.sessions} sessions with expiring access tokens; ${r.storm.requestsPerSession} concurrent POST /auth/token per ` +
+      `session, alternating between ${r.storm.instances} service instances on one Redis; emulator with strict refresh-token rotation.`,
     table(
       ['requests', 'answered 200', 'upstream refresh calls', 'sessions', 'most distinct tokens for one session', 'wall time'],
       [
@@ -184,7 +201,8 @@ function loggingSection(summaries: Summary[]): string {
   if (rows.length === 0) return '';
   return [
     '## What request logging costs',
-    'The same sessions through a second service instance with `LOG_LEVEL=warn` (no "incoming request" / "request completed" lines), same rounds.',
+    'The same sessions through a second service instance with `LOG_LEVEL=warn` ' +
+      '(no "incoming request" / "request completed" lines), same rounds.',
     table(['route', 'CPU µs/req at info', 'at warn', 'logging µs/req', 'req/s at info', 'req/s at warn'], rows),
   ].join('\n\n');
 }
@@ -195,7 +213,8 @@ function sheddingSection(r: BenchReport): string {
   const off = r.summaries.find((x) => x.system === 'service' && x.route === 'session');
   return [
     '## Load shedding by event-loop utilisation',
-    'The rounds above run the service with shedding by utilisation off (`MAX_EVENT_LOOP_UTILIZATION=0`): a closed-loop benchmark saturates the event loop by design. ' +
+    'The rounds above run the service with shedding by utilisation off (`MAX_EVENT_LOOP_UTILIZATION=0`): ' +
+      'a closed-loop benchmark saturates the event loop by design. ' +
       'The same GET /auth/session load against a service with it on at 0.98, one run:',
     table(
       ['shedding', '2xx req/s', 'answers by status', 'CPU µs per answer'],
@@ -212,9 +231,29 @@ function sheddingSection(r: BenchReport): string {
   ].join('\n\n');
 }
 
-const METHOD = `## How it was measured
-- Systems: bare Fastify (\`bench/targets/bare-fastify.ts\`), the SCAYLE emulator (\`bench/targets/emulator.ts\`), the service built by \`loadConfig\` + \`buildApp\` (\`bench/targets/service.ts\`), and a naive Express + express-session + connect-redis + axios BFF (\`bench/targets/naive.ts\`). Each runs in its own process, started with \`node --import tsx\`; the service and the naive BFF call an emulator in another process, so their CPU excludes the upstream's.
-- Emulator A serves password logins and the sessions of the cached-token and session scenarios; emulator B (20 s access tokens, refresh-token rotation off so the direct scenario can replay one token per connection) serves guest logins and refreshes. The service and the naive BFF each run once in front of each.
-- Every connection carries its own session (logged in through the system under test); refresh scenarios refresh on every request (20 s tokens are always inside the 30 s refresh window).
-- The emulator hashes passwords with scrypt and signs tokens with RS256: that is the upstream's cost, the same for direct and proxied calls.
-- Rate limits of the service are set out of reach (one client, one e-mail); the limiter still runs and counts in Redis.`;
+// One bullet per line of the rendered markdown; each bullet is joined from shorter source lines.
+const METHOD = [
+  '## How it was measured',
+  [
+    '- Systems: bare Fastify (`bench/targets/bare-fastify.ts`), the SCAYLE emulator (`bench/targets/emulator.ts`), the service',
+    'built by `loadConfig` + `buildApp` (`bench/targets/service.ts`), and a naive Express + express-session + connect-redis +',
+    'axios BFF (`bench/targets/naive.ts`). Each runs in its own process, started with `node --import tsx`; the service and the',
+    "naive BFF call an emulator in another process, so their CPU excludes the upstream's.",
+  ],
+  [
+    '- Emulator A serves password logins and the sessions of the cached-token and session scenarios; emulator B (20 s access',
+    'tokens, refresh-token rotation off so the direct scenario can replay one token per connection) serves guest logins and',
+    'refreshes. The service and the naive BFF each run once in front of each.',
+  ],
+  [
+    '- Every connection carries its own session (logged in through the system under test); refresh scenarios refresh on every',
+    'request (20 s tokens are always inside the 30 s refresh window).',
+  ],
+  [
+    "- The emulator hashes passwords with scrypt and signs tokens with RS256: that is the upstream's cost, the same for direct",
+    'and proxied calls.',
+  ],
+  ['- Rate limits of the service are set out of reach (one client, one e-mail); the limiter still runs and counts in Redis.'],
+]
+  .map((line) => (typeof line === 'string' ? line : line.join(' ')))
+  .join('\n');

@@ -1,5 +1,5 @@
 // From raw samples to what the report shows: per-scenario medians with the min–max across rounds, and
-// each target of issue 8 checked as a ratio within this one run.
+// each performance target checked as a ratio within this one run.
 import type { Sample } from './load.js';
 import type { SessionBytes } from './redis-usage.js';
 import type { ScalingRow } from './scaling.js';
@@ -109,7 +109,9 @@ export function checkTargets({ summaries, bytes, scaling, storm }: Checked): Tar
     const rps = (row: ScalingRow): number => median(row.samples.map((s) => s.rps));
     const r = ratio(cost(last), cost(first));
     checks.push({
-      name: `Session lookup cost (service + Redis CPU per request), ${last.sessions.toLocaleString('en')} vs ${first.sessions.toLocaleString('en')} stored`,
+      name:
+        `Session lookup cost (service + Redis CPU per request), ` +
+        `${last.sessions.toLocaleString('en')} vs ${first.sessions.toLocaleString('en')} stored`,
       goal: '≤ 1.2x (flat within noise)',
       measured: `${x(r)} (req/s ${x(ratio(rps(last), rps(first)))})`,
       met: r <= 1.2,

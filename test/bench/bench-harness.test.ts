@@ -1,9 +1,14 @@
-// Keeps the benchmark harness from rotting: a reduced quick run (every target process, every scenario,
-// Redis bytes, the refresh storm, lookup scaling) must produce numbers for all of it, and leave no keys.
+// Keeps the benchmark harness from rotting, in seconds: every target process, every scenario, Redis bytes,
+// utilisation shedding, the refresh storm and lookup scaling, each load run cut to a fixed number of
+// requests. The numbers themselves depend on the machine; what must hold anywhere is that every request
+// got the answer its scenario expects, that the report shows a figure for all of it, that the storm cost
+// exactly one upstream refresh per session, and that the run leaves no key behind.
 import { describe, expect, it } from 'vitest';
 import { QUICK, runBench } from '../../bench/bench.js';
 import { renderReport } from '../../bench/lib/report.js';
-import { createTestRedis, redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { ROUTE_LABELS, SYSTEM_LABELS } from '../../bench/lib/scenarios.js';
+import type { Sample } from '../../bench/lib/load.js';
+import { createTestRedis, redisUrl, scanPrefix, uniquePrefix } from '../helpers/redis.js';
 
 const SCENARIOS = [
   'fastify/hello',
@@ -13,15 +18,28 @@ const SCENARIOS = [
   'quiet/session',
   'quiet/token',
 ];
+const REQUESTS = 100;
+const STORM = { sessions: 3, requestsPerSession: 20 };
+
+/** All `REQUESTS` answered, with `allowed` statuses only; no connection errors or timeouts. */
+function expectAnswered(sample: Sample, what: string, allowed = ['200']): void {
+  expect(sample.responses, what).toBe(REQUESTS);
+  expect(
+    Object.keys(sample.statuses).filter((code) => !allowed.includes(code)),
+    what,
+  ).toEqual([]);
+  if (allowed.length === 1) expect(sample.failures, what).toBe(0);
+}
 
 describe('bench harness', () => {
-  it('measures every scenario, the refresh storm and lookup scaling in quick mode', { timeout: 120_000 }, async () => {
+  it('runs every part of the benchmark and reports every figure', { timeout: 300_000 }, async () => {
     const prefix = uniquePrefix('bench');
     const report = await runBench({
       ...QUICK,
       connections: 10,
+      requestsPerRun: REQUESTS,
       scalingSizes: [500, 1_000],
-      storm: { sessions: 3, requestsPerSession: 20 },
+      storm: STORM,
       redisUrl: redisUrl(),
       prefix,
       logLevel: 'info',
@@ -29,22 +47,38 @@ describe('bench harness', () => {
       log: () => undefined,
     });
 
-    expect(report.summaries.map((s) => s.id).sort()).toEqual([...SCENARIOS].sort());
+    expect(Object.keys(report.samples).sort()).toEqual([...SCENARIOS].sort());
+    for (const [id, samples] of Object.entries(report.samples)) {
+      expect(samples, id).toHaveLength(1);
+      expectAnswered(samples[0]!, id);
+    }
     for (const s of report.summaries) {
-      expect(s.rps.median, s.id).toBeGreaterThan(0);
       expect(s.cpuUsPerReq, s.id).toBeGreaterThan(0);
       expect(s.rssMb, s.id).toBeGreaterThan(0);
       expect(s.p99, s.id).toBeGreaterThanOrEqual(s.p50);
     }
-    expect(report.bytes.serviceRecord).toBeGreaterThan(0);
-    expect(report.bytes.naivePerSession).toBeGreaterThan(0);
-    expect(report.scaling.map((row) => row.sessions)).toEqual([500, 1_000]);
-    for (const row of report.scaling) expect(row.samples[0]!.rps).toBeGreaterThan(0);
 
-    expect(report.shedding!.responses).toBeGreaterThan(0);
-    expect(report.storm.refreshCalls).toBe(report.storm.sessions);
-    expect(report.storm.failed).toBe(0);
-    expect(report.storm.maxTokensPerSession).toBe(1);
+    // A sealed session record is about a kilobyte; the naive baseline's JSON string the same order.
+    expect(report.bytes.serviceRecord).toBeGreaterThan(300);
+    expect(report.bytes.serviceRecord).toBeLessThan(4096);
+    expect(report.bytes.naivePerSession).toBeGreaterThan(300);
+    expect(report.bytes.servicePerSession).toBeGreaterThan(report.bytes.serviceRecord);
+
+    // Every lookup of a seeded copy is a live session: seeding writes what the service can read.
+    expect(report.scaling.map((row) => row.sessions)).toEqual([500, 1_000]);
+    for (const row of report.scaling) for (const sample of row.samples) expectAnswered(sample, `scaling ${row.sessions}`);
+
+    expectAnswered(report.shedding!, 'with utilisation shedding', ['200', '503']);
+
+    expect(report.storm).toMatchObject({
+      ...STORM,
+      instances: 2,
+      ok: STORM.sessions * STORM.requestsPerSession,
+      failed: 0,
+      refreshCalls: STORM.sessions,
+      maxTokensPerSession: 1,
+    });
+    expect(report.checks.find((c) => c.name.startsWith('Refresh storm'))?.met).toBe(true);
 
     const markdown = renderReport(report, 'analysis goes here');
     for (const heading of [
@@ -56,21 +90,22 @@ describe('bench harness', () => {
       '## Redis per session',
       '## Session lookup vs sessions stored',
       '## Refresh storm',
-      '## What remains',
+      '## Load shedding by event-loop utilisation',
+      '## What remains\n\nanalysis goes here',
     ]) {
       expect(markdown).toContain(heading);
     }
-    expect(markdown).toMatch(/✅|❌/);
+    // A row per scenario and per target, and no figure that failed to compute.
+    for (const s of report.summaries) expect(markdown).toContain(`| ${SYSTEM_LABELS[s.system]} | ${ROUTE_LABELS[s.route]} | `);
+    for (const check of report.checks)
+      expect(markdown).toContain(`| ${check.name} | ${check.goal} | ${check.measured} | ${check.met ? '✅' : '❌'} |`);
+    expect(markdown).not.toMatch(/NaN|Infinity|undefined/);
 
     const redis = createTestRedis();
-    const left: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 10_000);
-      cursor = next;
-      left.push(...keys);
-    } while (cursor !== '0');
-    redis.disconnect();
-    expect(left).toEqual([]);
+    try {
+      expect(await scanPrefix(redis, prefix)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -1,7 +1,8 @@
 // The SessionStore contract as one suite; session-store.test.ts runs it against every adapter so memory
-// and Redis cannot drift apart. Expiry is tested in real time with short TTLs. Values are bytes.
+// and Redis cannot drift apart. Values are bytes. Expiry runs on the adapter's clock (StoreTime): a fake
+// one jumps, Redis keeps its own time and is waited for, so each expiry case only asserts "gone" after
+// more than the TTL has passed and "still there" with seconds to spare.
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionStore } from '../../src/sessions/store.js';
 import { StoreUnavailableError } from '../../src/sessions/store.js';
@@ -11,16 +12,31 @@ const b = (text: string): Buffer => Buffer.from(text, 'utf8');
 /** Every byte value, including NUL, ':' and sequences that are not valid UTF-8. */
 const ALL_BYTES = Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 7) % 256));
 
-const SHORT = 150;
-const PAST_SHORT = 350;
 const LONG = 60_000;
 
-export function describeStoreContract(name: string, factory: () => SessionStore | Promise<SessionStore>): void {
+/** How time passes for the store under test. */
+export interface StoreTime {
+  /** The unit of the expiry cases, ms: a "short" TTL; "still there" checks keep at least this much margin. */
+  ttlMs: number;
+  /** Lets `ms` pass on the store's clock (a fake clock jumps; real time is waited for). */
+  elapse(ms: number): Promise<void>;
+  /** The store's current time in epoch ms (for the customer index, which takes `now` as an argument). */
+  now(): number;
+}
+
+/** A fresh store and the clock it runs on (a fake clock belongs to one store: expiry cases run concurrently). */
+export interface StoreUnderTest {
+  store: SessionStore;
+  time: StoreTime;
+}
+
+export function describeStoreContract(name: string, factory: () => StoreUnderTest | Promise<StoreUnderTest>): void {
   describe(`SessionStore contract: ${name}`, () => {
     let store: SessionStore;
+    let time: StoreTime;
     let sid: string;
     beforeEach(async () => {
-      store = await factory();
+      ({ store, time } = await factory());
       sid = randomUUID();
     });
     afterEach(async () => {
@@ -117,23 +133,6 @@ export function describeStoreContract(name: string, factory: () => SessionStore 
         expect(await store.compareAndSet(sid, 1, b('late write'), LONG)).toBe('missing');
         expect(await store.get(sid)).toBeNull();
       });
-
-      it('expires a record after its TTL', async () => {
-        await store.create(sid, b('v1'), SHORT);
-        expect(await store.get(sid)).not.toBeNull();
-        await sleep(PAST_SHORT);
-        expect(await store.get(sid)).toBeNull();
-        expect(await store.compareAndSet(sid, 1, b('v2'), LONG)).toBe('missing');
-        expect(await store.create(sid, b('fresh'), LONG)).toBe(true);
-      });
-
-      it('compare-and-set resets the TTL', async () => {
-        await store.create(sid, b('v1'), 250);
-        await sleep(150);
-        expect(await store.compareAndSet(sid, 1, b('v2'), 600)).toBe('ok');
-        await sleep(250);
-        expect(await store.get(sid)).toEqual({ value: b('v2'), version: 2 });
-      });
     });
 
     describe('destroy and tombstones', () => {
@@ -151,14 +150,6 @@ export function describeStoreContract(name: string, factory: () => SessionStore 
         expect(await store.isTombstoned(sid)).toBe(true);
         expect(await store.create(sid, b('v1'), LONG)).toBe(false);
       });
-
-      it('lets the tombstone expire', async () => {
-        await store.create(sid, b('v1'), LONG);
-        await store.destroy(sid, SHORT);
-        await sleep(PAST_SHORT);
-        expect(await store.isTombstoned(sid)).toBe(false);
-        expect(await store.create(sid, b('new life'), LONG)).toBe(true);
-      });
     });
 
     describe('locks', () => {
@@ -171,25 +162,6 @@ export function describeStoreContract(name: string, factory: () => SessionStore 
         await store.releaseLock(sid, 'a');
         expect(await store.acquireLock(sid, 'b', LONG)).toBe(true);
         expect(await store.acquireLock(randomUUID(), 'a', LONG)).toBe(true);
-      });
-
-      it('is renewed only by its owner, and renewing extends it', async () => {
-        await store.acquireLock(sid, 'a', 250);
-        expect(await store.renewLock(sid, 'b', LONG)).toBe(false);
-        await sleep(150);
-        expect(await store.renewLock(sid, 'a', 600)).toBe(true);
-        await sleep(250);
-        expect(await store.acquireLock(sid, 'b', LONG)).toBe(false);
-        expect(await store.renewLock(randomUUID(), 'a', LONG)).toBe(false);
-      });
-
-      it('expires, after which the old owner can neither renew nor release it', async () => {
-        await store.acquireLock(sid, 'a', SHORT);
-        await sleep(PAST_SHORT);
-        expect(await store.renewLock(sid, 'a', LONG)).toBe(false);
-        expect(await store.acquireLock(sid, 'b', LONG)).toBe(true);
-        await store.releaseLock(sid, 'a');
-        expect(await store.acquireLock(sid, 'c', LONG)).toBe(false);
       });
     });
 
@@ -208,17 +180,6 @@ export function describeStoreContract(name: string, factory: () => SessionStore 
         expect((await store.getSide(sid, 'binary'))?.equals(ALL_BYTES)).toBe(true);
       });
 
-      it('expires each side record on its own TTL, whatever the write order', async () => {
-        await store.putSide(sid, 'first', b('f'), SHORT);
-        await store.putSide(sid, 'long', b('l'), 800);
-        await store.putSide(sid, 'last', b('s'), SHORT);
-        expect(await store.getSide(sid, 'first')).toEqual(b('f'));
-        await sleep(PAST_SHORT);
-        expect(await store.getSide(sid, 'first')).toBeNull();
-        expect(await store.getSide(sid, 'last')).toBeNull();
-        expect(await store.getSide(sid, 'long')).toEqual(b('l'));
-      });
-
       it('is destroyed with its session and not written back while tombstoned', async () => {
         await store.create(sid, b('v1'), LONG);
         await store.putSide(sid, 'result', b('r'), LONG);
@@ -229,10 +190,85 @@ export function describeStoreContract(name: string, factory: () => SessionStore 
       });
     });
 
+    // Real time for Redis: concurrent, so the run waits for the longest case rather than for their sum.
+    describe.concurrent('expiry', () => {
+      type Case = (store: SessionStore, sid: string, time: StoreTime, T: number) => Promise<void>;
+      const withStore = async (body: Case): Promise<void> => {
+        const own = await factory();
+        try {
+          await body(own.store, randomUUID(), own.time, own.time.ttlMs);
+        } finally {
+          await own.store.close();
+        }
+      };
+
+      it('expires a record after its TTL', () =>
+        withStore(async (store, sid, time, T) => {
+          await store.create(sid, b('v1'), T);
+          expect(await store.get(sid)).not.toBeNull();
+          await time.elapse(1.5 * T);
+          expect(await store.get(sid)).toBeNull();
+          expect(await store.compareAndSet(sid, 1, b('v2'), LONG)).toBe('missing');
+          expect(await store.create(sid, b('fresh'), LONG)).toBe(true);
+        }));
+
+      it('compare-and-set resets the TTL', () =>
+        withStore(async (store, sid, time, T) => {
+          await store.create(sid, b('v1'), 2 * T);
+          await time.elapse(0.5 * T);
+          expect(await store.compareAndSet(sid, 1, b('v2'), 6 * T)).toBe('ok');
+          // Past the first TTL, long before the second.
+          await time.elapse(2 * T);
+          expect(await store.get(sid)).toEqual({ value: b('v2'), version: 2 });
+        }));
+
+      it('lets the tombstone expire', () =>
+        withStore(async (store, sid, time, T) => {
+          await store.create(sid, b('v1'), LONG);
+          await store.destroy(sid, T);
+          await time.elapse(1.5 * T);
+          expect(await store.isTombstoned(sid)).toBe(false);
+          expect(await store.create(sid, b('new life'), LONG)).toBe(true);
+        }));
+
+      it('is renewed only by its owner, and renewing extends it', () =>
+        withStore(async (store, sid, time, T) => {
+          await store.acquireLock(sid, 'a', 2 * T);
+          expect(await store.renewLock(sid, 'b', LONG)).toBe(false);
+          await time.elapse(0.5 * T);
+          expect(await store.renewLock(sid, 'a', 6 * T)).toBe(true);
+          await time.elapse(2 * T);
+          expect(await store.acquireLock(sid, 'b', LONG)).toBe(false);
+          expect(await store.renewLock(randomUUID(), 'a', LONG)).toBe(false);
+        }));
+
+      it('expires, after which the old owner can neither renew nor release it', () =>
+        withStore(async (store, sid, time, T) => {
+          await store.acquireLock(sid, 'a', T);
+          await time.elapse(1.5 * T);
+          expect(await store.renewLock(sid, 'a', LONG)).toBe(false);
+          expect(await store.acquireLock(sid, 'b', LONG)).toBe(true);
+          await store.releaseLock(sid, 'a');
+          expect(await store.acquireLock(sid, 'c', LONG)).toBe(false);
+        }));
+
+      it('expires each side record on its own TTL, whatever the write order', () =>
+        withStore(async (store, sid, time, T) => {
+          await store.putSide(sid, 'first', b('f'), T);
+          await store.putSide(sid, 'long', b('l'), 6 * T);
+          await store.putSide(sid, 'last', b('s'), T);
+          expect(await store.getSide(sid, 'first')).toEqual(b('f'));
+          await time.elapse(1.5 * T);
+          expect(await store.getSide(sid, 'first')).toBeNull();
+          expect(await store.getSide(sid, 'last')).toBeNull();
+          expect(await store.getSide(sid, 'long')).toEqual(b('l'));
+        }));
+    });
+
     describe('customer index', () => {
       it('lists session ids by ascending expiry; re-adding moves an id', async () => {
         const customer = randomUUID();
-        const now = Date.now();
+        const now = time.now();
         await store.indexAdd(customer, 's-b', now + 20_000);
         await store.indexAdd(customer, 's-a', now + 10_000);
         await store.indexAdd(customer, 's-c', now + 30_000);
@@ -244,7 +280,7 @@ export function describeStoreContract(name: string, factory: () => SessionStore 
 
       it('never lists an entry whose expiry has passed by the store clock', async () => {
         const customer = randomUUID();
-        const now = Date.now();
+        const now = time.now();
         await store.indexAdd(customer, 'soon', now + 10_000);
         await store.indexAdd(customer, 'gone', now - 1);
         await store.indexAdd(customer, 'later', now + 20_000);
@@ -255,7 +291,7 @@ export function describeStoreContract(name: string, factory: () => SessionStore 
 
       it('removes an id, and removing an unknown one is harmless', async () => {
         const customer = randomUUID();
-        const now = Date.now();
+        const now = time.now();
         await store.indexAdd(customer, 'one', now + LONG);
         await store.indexAdd(customer, 'two', now + LONG);
         await store.indexRemove(customer, 'one');

@@ -1,10 +1,12 @@
 // Graceful shutdown of the real server process: SIGTERM while a request is in flight lets that request
-// finish, then the process exits 0.
+// finish, then the process exits 0. The request is held at the emulator until the server has logged that
+// it is closing, so the order of events is certain rather than timed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { eventually } from '../helpers/eventually.js';
 import { Browser, uniqueEmail } from '../helpers/http.js';
 import { TEST_SECRETS } from '../helpers/stack.js';
 
@@ -22,13 +24,15 @@ afterAll(async () => {
 });
 
 /** Starts src/server.ts as ops would (env only) and resolves with its URL once it listens. */
-async function startServer(): Promise<{ child: ChildProcess; url: string }> {
+async function startServer(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: {
       PATH: process.env.PATH,
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      // The held request must not time out upstream before the test lets it go.
+      UPSTREAM_TIMEOUT_MS: '60000',
       SCAYLE_AUTH_BASE_URL: emulator.url,
       SCAYLE_CLIENT_ID: TEST_SECRETS.clientId,
       SCAYLE_CLIENT_SECRET: TEST_SECRETS.clientSecret,
@@ -40,7 +44,7 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30_000);
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
@@ -51,17 +55,21 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
   });
-  return { child, url };
+  return { child, url, output: () => output };
 }
 
 describe('graceful shutdown', () => {
-  it('finishes an in-flight request after SIGTERM and exits 0', async () => {
-    const { child, url } = await startServer();
-    emulator.faults.add({ endpoint: 'guest', delayMs: 700, times: 1 });
+  it('finishes an in-flight request after SIGTERM and exits 0', { timeout: 60_000 }, async () => {
+    const { child, url, output } = await startServer();
+    // Held at SCAYLE until released below (the delay itself is never reached).
+    emulator.faults.add({ endpoint: 'guest', delayMs: 60_000, times: 1 });
+    const before = emulator.state.calls('guest');
     const inFlight = new Browser(url).post('/auth/login/guest', { gender: 'f', first_name: 'A', last_name: 'B', email: uniqueEmail() });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventually(() => emulator.state.calls('guest') > before, 'the login to reach the emulator');
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
+    await eventually(() => output().includes('"msg":"closing"'), 'the server to start closing');
+    emulator.faults.wakeAll();
     const res = await inFlight;
     expect(res.status).toBe(200);
     const [code] = (await exited) as [number | null];

@@ -3,7 +3,7 @@
 // session cookie value.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, uniqueEmail, type Reply } from '../helpers/http.js';
-import { createTestRedis } from '../helpers/redis.js';
+import { createTestRedis, dumpPrefix } from '../helpers/redis.js';
 import { startStack, TEST_SECRETS, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
@@ -53,20 +53,11 @@ describe('secrets', () => {
     const redis = createTestRedis();
     try {
       // Records are binary: compare raw bytes, not decoded text.
-      const keys = await redis.keysBuffer(`${stack.prefix}*`);
-      expect(keys.length).toBeGreaterThan(0);
-      const dump: Buffer[] = [];
-      for (const key of keys) {
-        const type = await redis.type(key);
-        if (type === 'hash') dump.push(...Object.entries(await redis.hgetallBuffer(key)).flatMap(([f, v]) => [Buffer.from(f), v]));
-        else if (type === 'string') dump.push((await redis.getBuffer(key)) ?? Buffer.alloc(0));
-        else if (type === 'zset') dump.push(...(await redis.zrangeBuffer(key, 0, -1)));
-        else dump.push(Buffer.from(`unexpected type ${type}`));
-        dump.push(key);
-      }
-      const raw = Buffer.concat(dump);
-      expect(raw.toString('latin1')).not.toContain('unexpected type');
-      for (const secret of [...secrets, sessionToken, ...accessTokens]) expect(raw.includes(Buffer.from(secret, 'utf8'))).toBe(false);
+      const dump = await dumpPrefix(redis, stack.prefix);
+      expect(dump.keys).toBeGreaterThan(0);
+      expect(dump.bytes.toString('latin1')).not.toContain('unexpected type');
+      for (const secret of [...secrets, sessionToken, ...accessTokens])
+        expect(dump.bytes.includes(Buffer.from(secret, 'utf8'))).toBe(false);
     } finally {
       redis.disconnect();
     }

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionCrypto, sealedKeyId } from '../../src/sessions/session-crypto.js';
 import { Browser, uniqueEmail } from '../helpers/http.js';
-import { cleanupPrefix, createTestRedis, uniquePrefix } from '../helpers/redis.js';
+import { cleanupPrefix, createTestRedis, dumpPrefix, uniquePrefix } from '../helpers/redis.js';
 import { startStack, TEST_SECRETS, type Stack } from '../helpers/stack.js';
 
 const prefix = uniquePrefix('encryption');
@@ -111,20 +111,7 @@ describe('at rest', () => {
     ];
 
     // Values are binary: dump them as raw bytes and search bytes (latin1 maps each byte to one character).
-    const dump = await withRedis(async (redis) => {
-      const keys = await redis.keysBuffer(`${prefix}*`);
-      const parts: Buffer[] = [];
-      for (const key of keys) {
-        parts.push(key);
-        const type = await redis.type(key);
-        if (type === 'hash') parts.push(...Object.entries(await redis.hgetallBuffer(key)).flatMap(([f, v]) => [Buffer.from(f), v]));
-        else if (type === 'string') parts.push((await redis.getBuffer(key)) ?? Buffer.alloc(0));
-        else if (type === 'zset') parts.push(...(await redis.zrangeBuffer(key, 0, -1, 'WITHSCORES')));
-        else parts.push(Buffer.from(`unexpected type ${type}`));
-        parts.push(Buffer.from('\n'));
-      }
-      return Buffer.concat(parts);
-    });
+    const { bytes: dump } = await withRedis((redis) => dumpPrefix(redis, prefix));
     const text = dump.toString('latin1');
     expect(text).toContain(':rec'); // the scan saw the live sessions
     expect(text).toContain(':side');

@@ -1,13 +1,17 @@
-// Redis for tests: the shared server with a unique key prefix per file (cleaned by prefix, never
-// flushed), and private redis-server processes for outage tests.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Redis for tests: the run's private redis-server (test/global-setup.ts) with a unique key prefix per file
+// (cleaned by prefix, never flushed, never KEYS), and further private servers for outage tests.
 import { randomUUID } from 'node:crypto';
-import { createServer, connect } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import { spawnRedisServer, type RedisProcess } from '../setup/redis-server.js';
 
+export { freePort } from '../setup/redis-server.js';
+
+/** The URL of the redis-server this test run started (never a Redis the developer runs). */
 export function redisUrl(): string {
-  return process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const url = inject('redisUrl');
+  if (!url) throw new Error('no test Redis: run the tests through vitest (test/global-setup.ts starts one)');
+  return url;
 }
 
 /** A key prefix no other test file or run shares, e.g. `test:contract:<uuid>:`. */
@@ -20,10 +24,41 @@ export function createTestRedis(url = redisUrl()): Redis {
   return new Redis(url, { maxRetriesPerRequest: 1 });
 }
 
+function prefixPattern(prefix: string): string {
+  if (prefix.length === 0) throw new Error('refusing to match an empty prefix');
+  return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+}
+
+/** Every key under `prefix`, as raw bytes, by SCAN (never KEYS: that would block a shared server). */
+export async function scanPrefix(redis: Redis, prefix: string): Promise<Buffer[]> {
+  const keys: Buffer[] = [];
+  const stream = redis.scanBufferStream({ match: prefixPattern(prefix), count: 500 });
+  for await (const batch of stream as AsyncIterable<Buffer[]>) keys.push(...batch);
+  return keys;
+}
+
+/**
+ * Every key under `prefix` and all it holds (hash fields and values, strings, sorted-set members and
+ * scores) as raw bytes, for searching for secrets; a type this cannot read shows as "unexpected type <t>".
+ */
+export async function dumpPrefix(redis: Redis, prefix: string): Promise<{ keys: number; bytes: Buffer }> {
+  const keys = await scanPrefix(redis, prefix);
+  const parts: Buffer[] = [];
+  for (const key of keys) {
+    parts.push(key);
+    const type = await redis.type(key);
+    if (type === 'hash') parts.push(...Object.entries(await redis.hgetallBuffer(key)).flatMap(([f, v]) => [Buffer.from(f), v]));
+    else if (type === 'string') parts.push((await redis.getBuffer(key)) ?? Buffer.alloc(0));
+    else if (type === 'zset') parts.push(...(await redis.zrangeBuffer(key, 0, -1, 'WITHSCORES')));
+    else parts.push(Buffer.from(`unexpected type ${type}`));
+    parts.push(Buffer.from('\n'));
+  }
+  return { keys: keys.length, bytes: Buffer.concat(parts) };
+}
+
 /** Deletes every key under `prefix` with SCAN + UNLINK in batches. */
 export async function cleanupPrefix(redis: Redis, prefix: string): Promise<number> {
-  if (prefix.length === 0) throw new Error('refusing to clean up an empty prefix');
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+  const pattern = prefixPattern(prefix);
   let cursor = '0';
   let deleted = 0;
   do {
@@ -32,44 +67,6 @@ export async function cleanupPrefix(redis: Redis, prefix: string): Promise<numbe
     if (batch.length > 0) deleted += await redis.unlink(...batch);
   } while (cursor !== '0');
   return deleted;
-}
-
-/** A port that was free a moment ago (listen on 0, read it, close). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port assigned');
-  return address.port;
-}
-
-// A raw PING over TCP, so probing leaves no client behind.
-function pingOnce(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.setTimeout(500);
-    let reply = '';
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString();
-      if (reply.includes('\r\n')) socket.destroy();
-    });
-    socket.on('close', () => resolve(reply.startsWith('+PONG')));
-    socket.on('timeout', () => socket.destroy());
-    socket.on('error', () => socket.destroy());
-  });
-}
-
-async function waitForPong(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await pingOnce(port))) {
-    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING`);
-    await sleep(25);
-  }
 }
 
 export interface PrivateRedis {
@@ -88,63 +85,27 @@ export interface PrivateRedis {
 
 /** Spawns its own `redis-server` (no persistence) on a free port and waits until it answers PING. */
 export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
-  let child: ChildProcess | undefined;
-  const killOnExit = (): void => {
-    child?.kill('SIGKILL');
+  let server: RedisProcess = await spawnRedisServer();
+  const { port } = server;
+  let stopped: Promise<void> = Promise.resolve();
+  const stopWith = (signal: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
+    if (signal === 'SIGKILL') server.signal('SIGKILL');
+    stopped = server.stop();
+    return stopped;
   };
-  process.once('exit', killOnExit);
-
-  // Resolves when the last stopped process has exited, so a restart never races the old one for the port.
-  let lastExit: Promise<void> = Promise.resolve();
-
-  const start = async (): Promise<void> => {
-    await lastExit;
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    child = proc;
-    const exited = new Promise<never>((_, reject) => {
-      proc.once('error', reject);
-      proc.once('exit', (code) => reject(new Error(`redis-server exited early (code ${code})`)));
-    });
-    exited.catch(() => undefined);
-    await Promise.race([waitForPong(port, 5000), exited]);
-  };
-
-  const stopWith = (signal: NodeJS.Signals): Promise<void> => {
-    const proc = child;
-    child = undefined;
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-      proc.kill(signal);
-      lastExit = exited;
-    }
-    return lastExit;
-  };
-
-  await start();
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    async stop() {
-      child?.kill('SIGCONT');
-      await stopWith('SIGTERM');
-      process.off('exit', killOnExit);
-    },
+    stop: () => stopWith('SIGTERM'),
     kill() {
       void stopWith('SIGKILL');
     },
     async restart() {
-      child?.kill('SIGCONT');
       await stopWith('SIGTERM');
-      await start();
+      // The old process has exited, so the new one never races it for the port.
+      server = await spawnRedisServer(port);
     },
-    pause() {
-      child?.kill('SIGSTOP');
-    },
-    resume() {
-      child?.kill('SIGCONT');
-    },
+    pause: () => server.signal('SIGSTOP'),
+    resume: () => server.signal('SIGCONT'),
   };
 }

@@ -1,20 +1,26 @@
 // Redis going away must turn store calls into fast StoreUnavailableErrors (503s), never hangs, and the
-// same client must come back by itself when Redis does. Uses a private redis-server per file.
+// same client must come back by itself when Redis does. Uses a private redis-server per file. "Fast" is
+// asserted by cause, not by a stopwatch: a closed connection rejects without waiting for the command
+// timeout, and a stuck server is cut off by that timeout rather than waited on.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, createRedisConnection, waitForRedis } from '../../src/sessions/redis-connection.js';
 import { createRedisStore } from '../../src/sessions/redis-store.js';
 import { StoreUnavailableError } from '../../src/sessions/store.js';
+import { eventually } from '../helpers/eventually.js';
 import { freePort, startPrivateRedis, type PrivateRedis } from '../helpers/redis.js';
 
-async function timed<T>(promise: Promise<T>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
+async function rejection(promise: Promise<unknown>): Promise<Error> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  return { error, ms: performance.now() - started };
+  expect(error).toBeInstanceOf(StoreUnavailableError);
+  return error as Error;
 }
+
+/** The error ioredis gives at once for a command on a connection that is not up (no offline queue). */
+const NOT_CONNECTED = /Stream isn't writeable|Connection is closed/;
 
 function capturingLogger() {
   const lines: string[] = [];
@@ -45,19 +51,17 @@ describe('redis store during an outage', () => {
       expect(await store.create(sid, Buffer.from('v'), 60_000)).toBe(true);
 
       server.kill();
+      await eventually(() => redis.status !== 'ready', 'the client to notice the dead server');
       const calls: (() => Promise<unknown>)[] = [
         () => store.get(sid),
         () => store.compareAndSet(sid, 1, Buffer.from('v2'), 60_000),
         () => store.ping(),
+        () => store.indexList('c'),
       ];
       for (const call of calls) {
-        const { error, ms } = await timed(call());
-        expect(error).toBeInstanceOf(StoreUnavailableError);
-        expect((error as Error).cause).toBeInstanceOf(Error);
-        expect(ms).toBeLessThan(1500);
+        const error = await rejection(call());
+        expect((error.cause as Error).message).toMatch(NOT_CONNECTED);
       }
-      const { error } = await timed(store.indexList('c'));
-      expect(error).toBeInstanceOf(StoreUnavailableError);
 
       await server.restart();
       await waitForRedis(redis, 5000);
@@ -81,10 +85,8 @@ describe('redis store during an outage', () => {
       await waitForRedis(redis, 5000);
       const store = createRedisStore({ redis });
       server.pause();
-      const { error, ms } = await timed(store.get(randomUUID()));
-      expect(error).toBeInstanceOf(StoreUnavailableError);
-      expect(((error as Error).cause as Error).message).toMatch(/timed out/i);
-      expect(ms).toBeLessThan(1500);
+      const error = await rejection(store.get(randomUUID()));
+      expect((error.cause as Error).message).toMatch(/timed out/i);
       server.resume();
       expect(await store.get(randomUUID())).toBeNull();
     } finally {
@@ -98,9 +100,8 @@ describe('redis store during an outage', () => {
     const { lines, logger } = capturingLogger();
     const redis = createRedisConnection(`redis://user:s3cret-pw@127.0.0.1:${port}`, { logger });
     try {
-      const { error, ms } = await timed(createRedisStore({ redis }).get(randomUUID()));
-      expect(error).toBeInstanceOf(StoreUnavailableError);
-      expect(ms).toBeLessThan(500);
+      const error = await rejection(createRedisStore({ redis }).get(randomUUID()));
+      expect((error.cause as Error).message).toMatch(NOT_CONNECTED);
       await expect(waitForRedis(redis, 300)).rejects.toBeInstanceOf(StoreUnavailableError);
       expect(lines.length).toBeGreaterThan(0);
       expect(lines.join('\n')).not.toContain('s3cret-pw');
@@ -111,10 +112,10 @@ describe('redis store during an outage', () => {
     // Closed means no further reconnect attempts, and waiting on it fails at once.
     let attempts = 0;
     redis.on('connecting', () => attempts++);
+    // Reconnects would come within 100-200 ms (reconnectDelayMs); a slow machine only widens the window.
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(attempts).toBe(0);
-    const { error, ms } = await timed(waitForRedis(redis, 5000));
-    expect(error).toBeInstanceOf(StoreUnavailableError);
-    expect(ms).toBeLessThan(100);
+    // Closed, not "not ready within 5000 ms": it did not wait.
+    expect((await rejection(waitForRedis(redis, 5000))).message).toBe('redis connection is closed');
   });
 });
