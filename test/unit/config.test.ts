@@ -129,10 +129,10 @@ describe('loadConfig', () => {
     const social = { ...production, SOCIAL_PROVIDERS: 'google' };
     expect(problemsOf(social)).toEqual(['PUBLIC_BASE_URL: required when SOCIAL_PROVIDERS is set']);
     expect(loadConfig({ ...social, PUBLIC_BASE_URL: 'https://auth.shop.example' }).socialProviders).toEqual(['google']);
-    expect(loadConfig({ SOCIAL_PROVIDERS: 'google' }).publicBaseUrl).toBeUndefined();
-    expect(problemsOf({ SOCIAL_PROVIDERS: 'google,callback' }).join()).toContain('SOCIAL_PROVIDERS');
-    expect(problemsOf({ SOCIAL_PROVIDERS: 'a/b' }).join()).toContain('SOCIAL_PROVIDERS');
-    expect(loadConfig({}).rateLimit.clientKeyPerMinute).toBe(3000);
+    expect(loadConfig({ DEV_MODE: 'true', SOCIAL_PROVIDERS: 'google' }).publicBaseUrl).toBeUndefined();
+    expect(problemsOf({ DEV_MODE: 'true', SOCIAL_PROVIDERS: 'google,callback' }).join()).toContain('SOCIAL_PROVIDERS');
+    expect(problemsOf({ DEV_MODE: 'true', SOCIAL_PROVIDERS: 'a/b' }).join()).toContain('SOCIAL_PROVIDERS');
+    expect(loadConfig({ DEV_MODE: 'true' }).rateLimit.clientKeyPerMinute).toBe(3000);
   });
 
   it('rejects an absolute lifetime shorter than the idle timeout', () => {

@@ -8,7 +8,7 @@ import { fail } from '../http.js';
 import type { Customer } from '../records.js';
 import { verifyShopJwt } from '../shop-jwt.js';
 import { randomToken } from '../state.js';
-import { createIdpLogins, idpPageRoutes, IDP_LOGIN_PATH } from './idp-page.js';
+import { createIdpLogins, idpPageRoutes, IDP_LOGIN_PATH } from '../idp-page.js';
 
 export function externalRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { settings, state } = ctx;

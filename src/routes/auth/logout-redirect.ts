@@ -30,6 +30,8 @@ export async function logoutRedirectRoutes(app: FastifyInstance): Promise<void> 
   routes.get('/auth/logout/redirect', {
     schema: {
       summary: "Log out through SCAYLE's redirect (ends an identity provider's session too)",
+      operationId: 'logoutRedirect',
+      'x-session': 'optional',
       querystring: z.strictObject({ callback_url: z.string().min(1).max(2048).describe('Must be on LOGOUT_CALLBACK_URLS') }),
       response: { 302: z.null().describe("Redirect to SCAYLE's logout endpoint"), ...problems(400, 503) },
     },

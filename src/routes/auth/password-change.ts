@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { replaceTokens } from '../../sessions/token-replacement.js';
 import { newPassword, problems } from '../../http/schemas.js';
-import { rethrowPasswordPolicy } from './password-policy.js';
+import { rethrowPasswordPolicy } from '../../http/password-policy.js';
 import { callContext, requireSession } from '../../http/current-session.js';
 
 export async function passwordChangeRoutes(app: FastifyInstance): Promise<void> {
@@ -18,6 +18,8 @@ export async function passwordChangeRoutes(app: FastifyInstance): Promise<void> 
   routes.post('/auth/password/change', {
     schema: {
       summary: "Change the customer's password; the customer's other sessions end",
+      operationId: 'changePassword',
+      'x-session': 'requires',
       body: z.strictObject({ current_password: z.string().min(1).max(256), new_password: newPassword }),
       response: { 204: z.null().describe('No content'), ...problems(400, 401, 403, 413, 415, 429, 502, 503, 504) },
     },

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { latestResetLink } from '../../dev/reset-outbox.js';
 import { AppError } from '../../errors.js';
 import { email, newPassword, problems } from '../../http/schemas.js';
-import { rethrowPasswordPolicy } from './password-policy.js';
+import { rethrowPasswordPolicy } from '../../http/password-policy.js';
 import { callContext } from '../../http/current-session.js';
 
 const sentResponse = z.object({
@@ -29,6 +29,7 @@ export async function passwordResetRoutes(app: FastifyInstance): Promise<void> {
   routes.post('/auth/password/reset-email', {
     schema: {
       summary: 'E-mail a password reset link; 202 whether or not the address is known',
+      operationId: 'sendPasswordResetEmail',
       body: z.strictObject({ email }),
       response: { 202: sentResponse, ...problems(400, 403, 413, 415, 429, 502, 503, 504) },
     },
@@ -49,6 +50,7 @@ export async function passwordResetRoutes(app: FastifyInstance): Promise<void> {
   routes.post('/auth/password/update', {
     schema: {
       summary: 'Set a new password with the hash from the reset e-mail; ends every session of the customer',
+      operationId: 'updatePassword',
       body: z.strictObject({ hash: z.string().trim().min(1).max(512), password: newPassword }),
       response: { 204: z.null().describe('No content'), ...problems(400, 403, 413, 415, 429, 502, 503, 504) },
     },

@@ -32,6 +32,8 @@ export async function socialLoginRoutes(app: FastifyInstance): Promise<void> {
   routes.post('/auth/social/login', {
     schema: {
       summary: 'Log in with a social provider code (provider in the body)',
+      operationId: 'socialLoginByBody',
+      'x-session': 'creates',
       body: z.strictObject({ provider, ...codeFields }),
       response: responses,
     },
@@ -42,6 +44,8 @@ export async function socialLoginRoutes(app: FastifyInstance): Promise<void> {
   routes.post('/auth/social/login/:provider', {
     schema: {
       summary: 'Log in with a social provider code (provider in the path)',
+      operationId: 'socialLogin',
+      'x-session': 'creates',
       params: z.strictObject({ provider }),
       body: z.strictObject(codeFields),
       response: responses,

@@ -23,6 +23,8 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
   routes.get('/auth/social/callback', {
     schema: {
       summary: 'SSO callback: exchanges the one-time code, starts a session and redirects to return_to',
+      operationId: 'ssoCallback',
+      'x-session': 'creates',
       // Lenient: SCAYLE and the IdP may add parameters of their own.
       querystring: z.object({ code: param, state: param, error: param }),
       response: { ...redirect, ...problems(400, 502, 503, 504) },
@@ -52,6 +54,7 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
   routes.get('/auth/social/:provider', {
     schema: {
       summary: "Start SSO: redirects to SCAYLE's external-IdP redirect with a short-lived state cookie",
+      operationId: 'ssoStart',
       params: z.object({ provider: z.string().max(64) }),
       querystring: z.object({ return_to: param, error_return_to: param }),
       response: { ...redirect, ...problems(400, 404) },

@@ -1,6 +1,6 @@
 // SCAYLE refusing a new password (its 422) reaches the caller as 400 VALIDATION_FAILED naming the field,
 // like our own validation; the value never appears.
-import { AppError, isAppError } from '../../errors.js';
+import { AppError, isAppError } from '../errors.js';
 
 /** Rethrows an upstream VALIDATION_FAILED re-labelled with `field`; any other error unchanged. */
 export function rethrowPasswordPolicy(error: unknown, field: string): never {

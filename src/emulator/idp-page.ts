@@ -2,9 +2,9 @@
 // the browser back to SCAYLE's /v1/auth/external/callback with a one-time IdP code, or with
 // error=access_denied when the user cancels. Pending logins are bounded and expire.
 import type { FastifyInstance } from 'fastify';
-import type { EmulatorContext } from '../context.js';
-import { email as emailSchema } from '../schemas.js';
-import { randomToken } from '../state.js';
+import type { EmulatorContext } from './context.js';
+import { email as emailSchema } from './schemas.js';
+import { randomToken } from './state.js';
 
 export const IDP_LOGIN_PATH = '/idp/login';
 const LOGIN_TTL_MS = 10 * 60 * 1000;
