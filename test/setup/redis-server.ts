@@ -25,7 +25,7 @@ export interface RedisProcess {
   pid: number;
   /** Resolves when the server has exited, however it ended. */
   exited: Promise<void>;
-  /** SIGTERM via the watchdog (SIGCONT first, in case it is paused); resolves once the server has exited. */
+  /** SIGTERM via the watchdog (SIGCONT first, if paused; SIGKILL after 10 s); resolves once the server has exited. */
   stop(): Promise<void>;
   /** Sends a signal to the server itself (SIGKILL, SIGSTOP, SIGCONT). */
   signal(signal: NodeJS.Signals): void;
@@ -111,7 +111,10 @@ async function spawnOn(chosen: number): Promise<RedisProcess> {
       signal('SIGCONT');
       child.stdin.end();
     }
+    // A server that ignores SIGTERM must not hang the run's teardown.
+    const timer = setTimeout(() => signal('SIGKILL'), 10_000);
     await exited;
+    clearTimeout(timer);
   };
   let pid = 0;
   const signal = (name: NodeJS.Signals): void => {
