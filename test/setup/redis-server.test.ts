@@ -32,10 +32,12 @@ describe('test redis-server', () => {
     expect(alive(server.pid)).toBe(false);
   });
 
-  it('is ended by its watchdog when the process that started it is killed', { timeout: 60_000 }, async () => {
+  it('is ended by its watchdog when the process that started it is killed, even while paused', { timeout: 60_000 }, async () => {
     const script = [
       "import { spawnRedisServer } from './test/setup/redis-server.ts';",
       'const server = await spawnRedisServer();',
+      // Paused, as an outage test leaves it when interrupted: a stopped process acts on no signal but SIGKILL/SIGCONT.
+      "server.signal('SIGSTOP');",
       'console.log(JSON.stringify({ pid: server.pid }));',
       'setInterval(() => undefined, 1000);',
     ].join('\n');

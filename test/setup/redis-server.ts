@@ -7,14 +7,15 @@ import { connect, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 // $! is the server itself, so the caller can signal it (SIGKILL, SIGSTOP) directly. Background jobs of a
-// non-interactive sh get /dev/null as stdin, so the watcher reads our pipe as fd 3. sh exits with the
-// server, so the child's 'exit' event is the server's.
+// non-interactive sh get /dev/null as stdin, so the watcher reads our pipe as fd 3; its SIGCONT lets a
+// server paused by an outage test act on the SIGTERM. sh exits with the server, so the child's 'exit'
+// event is the server's.
 const WATCHDOG = [
   'exec 3<&0',
   'redis-server "$@" 3<&- &',
   'server=$!',
   'echo "redis-server pid $server"',
-  '(cat <&3 >/dev/null; kill -TERM "$server" 2>/dev/null) &',
+  '(cat <&3 >/dev/null; kill -TERM "$server" 2>/dev/null; kill -CONT "$server" 2>/dev/null) &',
   'exec 3<&-',
   'wait "$server"',
 ].join('\n');
