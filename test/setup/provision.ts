@@ -47,7 +47,8 @@ export function canUseApt(): boolean {
 }
 
 function installHint(packages: readonly string[]): string {
-  return `npm test needs ${packages.join(' and ')}: install with \`sudo apt-get install -y ${packages.join(' ')}\` (Debian/Ubuntu), then run it again`;
+  const command = `sudo apt-get install -y ${packages.join(' ')}`;
+  return `npm test needs ${packages.join(' and ')}: install with \`${command}\` (Debian/Ubuntu), then run it again`;
 }
 
 // Quiet and unattended; waits for another apt (a second test run, unattended-upgrades) to release its lock.

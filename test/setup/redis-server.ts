@@ -7,14 +7,15 @@ import { connect, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 // $! is the server itself, so the caller can signal it (SIGKILL, SIGSTOP) directly. Background jobs of a
-// non-interactive sh get /dev/null as stdin, so the watcher reads our pipe as fd 3. sh exits with the
-// server, so the child's 'exit' event is the server's.
+// non-interactive sh get /dev/null as stdin, so the watcher reads our pipe as fd 3; its SIGCONT lets a
+// server paused by an outage test act on the SIGTERM. sh exits with the server, so the child's 'exit'
+// event is the server's.
 const WATCHDOG = [
   'exec 3<&0',
   'redis-server "$@" 3<&- &',
   'server=$!',
   'echo "redis-server pid $server"',
-  '(cat <&3 >/dev/null; kill -TERM "$server" 2>/dev/null) &',
+  '(cat <&3 >/dev/null; kill -TERM "$server" 2>/dev/null; kill -CONT "$server" 2>/dev/null) &',
   'exec 3<&-',
   'wait "$server"',
 ].join('\n');
@@ -25,7 +26,7 @@ export interface RedisProcess {
   pid: number;
   /** Resolves when the server has exited, however it ended. */
   exited: Promise<void>;
-  /** SIGTERM via the watchdog (SIGCONT first, in case it is paused); resolves once the server has exited. */
+  /** SIGTERM via the watchdog (SIGCONT first, if paused; SIGKILL after 10 s); resolves once the server has exited. */
   stop(): Promise<void>;
   /** Sends a signal to the server itself (SIGKILL, SIGSTOP, SIGCONT). */
   signal(signal: NodeJS.Signals): void;
@@ -111,7 +112,10 @@ async function spawnOn(chosen: number): Promise<RedisProcess> {
       signal('SIGCONT');
       child.stdin.end();
     }
+    // A server that ignores SIGTERM must not hang the run's teardown.
+    const timer = setTimeout(() => signal('SIGKILL'), 10_000);
     await exited;
+    clearTimeout(timer);
   };
   let pid = 0;
   const signal = (name: NodeJS.Signals): void => {
