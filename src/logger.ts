@@ -36,7 +36,7 @@ export function loggerOptions(level: string): LoggerOptions {
 }
 
 export function createLogger(level: string, destination?: DestinationStream): NonNullable<FastifyServerOptions['loggerInstance']> {
-  // Asynchronous stdout: a synchronous write per line was a fifth of a session lookup's CPU (bench/).
+  // Asynchronous stdout: a synchronous write per line is costly on every request (bench/RESULTS.md §8).
   // buildApp flushes it on close, and close-with-grace closes on crashes too.
   return pino(loggerOptions(level), destination ?? pino.destination({ dest: 1, sync: false }));
 }

@@ -19,6 +19,7 @@ dt { font-weight: 600; }
 export const DEMO_SCRIPT = `
 import { BffClient, BffError } from './bff-client.js';
 
+
 // Web mode: the session lives in an HttpOnly cookie this script cannot read. Nothing is written to
 // localStorage or sessionStorage; the access token is only held in memory long enough to show its expiry.
 const bff = new BffClient();
@@ -101,7 +102,8 @@ async function listSessions() {
   $('sessions').replaceChildren(...items.map((s) => {
     const item = document.createElement('li');
     item.dataset.id = s.id;
-    item.textContent = (s.current ? '(this browser) ' : '') + 'started ' + s.created_at + ', last seen ' + s.last_seen_at + ', ' + (s.user_agent ?? 'unknown agent') + ' ';
+    item.textContent = (s.current ? '(this browser) ' : '') + 'started ' + s.created_at
+      + ', last seen ' + s.last_seen_at + ', ' + (s.user_agent ?? 'unknown agent') + ' ';
     const revoke = document.createElement('button');
     revoke.type = 'button';
     revoke.textContent = 'Revoke';
@@ -170,12 +172,17 @@ if (magicToken) {
 }
 `;
 
+const PASSWORD_INPUT =
+  '<label>Password <input name="password" type="password" value="correct horse battery" minlength="8" required></label>';
+
 const person = (prefix: string, withPassword: boolean): string => `
-    <label>Gender <select name="gender"><option value="f">f</option><option value="m">m</option><option value="d">d</option><option value="n">n</option></select></label>
+    <label>Gender <select name="gender">
+      <option value="f">f</option><option value="m">m</option><option value="d">d</option><option value="n">n</option>
+    </select></label>
     <label>First name <input name="first_name" value="Ada" required></label>
     <label>Last name <input name="last_name" value="Lovelace" required></label>
     <label>E-mail <input id="${prefix}-email" name="email" type="email" required></label>
-    ${withPassword ? '<label>Password <input name="password" type="password" value="correct horse battery" minlength="8" required></label>' : ''}`;
+    ${withPassword ? PASSWORD_INPUT : ''}`;
 
 export const DEMO_HTML = `<!doctype html>
 <html lang="en">

@@ -1,7 +1,7 @@
 // Response serialization: each route's zod response schema is turned into JSON Schema once and compiled
 // with fast-json-stringify, Fastify's own serializer. It writes only the properties the schema lists, so a
 // refresh token on a handler's return value never reaches the client; and unlike re-parsing every answer
-// with zod (10% of POST /auth/token's CPU in bench/) it costs almost nothing per request.
+// with zod (bench/RESULTS.md §8) it costs almost nothing per request.
 import fastJson from 'fast-json-stringify';
 import type { FastifySerializerCompiler } from 'fastify';
 import { z } from 'zod';

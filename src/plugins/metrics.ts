@@ -20,7 +20,7 @@ export const metricsPlugin = fp(
     app.decorate('metrics', metrics);
 
     // Label children cached per method, route and status: prom-client hashes a label object on every
-    // inc/observe otherwise (2% of a session lookup in bench/). Bounded: routes and statuses are finite.
+    // inc/observe otherwise (bench/RESULTS.md §8). Bounded: routes and statuses are finite.
     const children = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
     app.addHook('onResponse', async (request, reply) => {
       // The route pattern, never the raw URL: ids in paths must not become label values.

@@ -46,7 +46,7 @@ export function createSessionService(options: SessionServiceOptions) {
 
   const ttlFor = (data: SessionData): number => Math.max(1, sessionDeadline(data) - now() + expiredGraceMs);
   const seal = (sid: string, data: SessionData): Buffer => crypto.seal('record', serialiseSession(data), sid);
-  // Opening a record (AES-GCM, JSON, checks) was a tenth of a session lookup's CPU. Every write seals with
+  // Opening a record (AES-GCM, JSON, checks) is a visible share of a lookup (bench/RESULTS.md §8). Every write seals with
   // a fresh IV, so unchanged sealed bytes mean an unchanged record: reuse what they opened to. The store
   // is still read on every request, so a logout on another instance is seen at once. The store hands out
   // its own copy of the bytes on every read, so keeping that Buffer here aliases nothing.
