@@ -30,7 +30,7 @@ export const storePlugin = fp(
       overrides.store ??
       (redis && config.redis
         ? createRedisStore({ redis, keyPrefix: config.redis.keyPrefix })
-        : createMemoryStore({ maxEntries: config.session.memoryMaxEntries }));
+        : createMemoryStore({ maxEntries: config.session.memoryMaxEntries, ...(overrides.now ? { now: overrides.now } : {}) }));
     app.addHook('onClose', async () => {
       if (!overrides.store) await rawStore.close();
       if (ownsRedis && redis) await closeRedis(redis);
