@@ -105,7 +105,7 @@ export function createMetrics() {
     // --- issue 15 ---
     sessionsEnded: new Counter({
       name: 'sessions_ended_total',
-      help: 'Sessions ended by this process, by reason (logout, user, password, limit, ops)',
+      help: 'Sessions ended by this process, by reason (logout, user, password, limit, ops, expired)',
       labelNames: ['reason'] as const,
       registers,
     }),

@@ -30,6 +30,7 @@ export const sessionsPlugin = fp(
       absoluteTtlMs: config.session.absoluteTtlSeconds * 1000,
       ...(overrides.now ? { now: overrides.now } : {}),
       onUnreadableRecord: () => app.log.warn('a session record could not be decrypted (key removed from SESSION_ENCRYPTION_KEYS?)'),
+      onExpired: () => metrics.sessionsEnded.inc({ reason: 'expired' }),
     });
     const sessions: SessionService = {
       ...service,

@@ -31,6 +31,8 @@ export interface SessionServiceOptions {
   /** How long a destroyed session's tombstone blocks writes from requests still in flight. */
   tombstoneMs?: number;
   onUnreadableRecord?: (sid: string, error: unknown) => void;
+  /** A session passed its deadline and this call removed its record (counted once, by whoever removed it). */
+  onExpired?: () => void;
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
@@ -91,7 +93,7 @@ export function createSessionService(options: SessionServiceOptions) {
       return { state: 'missing' };
     }
     if (sessionDeadline(data) <= now()) {
-      await destroy(sid, data);
+      if (await destroy(sid, data)) options.onExpired?.();
       return { state: 'expired' };
     }
     return { state: 'live', session: { sid, version: stored.version, data } };
@@ -115,11 +117,13 @@ export function createSessionService(options: SessionServiceOptions) {
     return { sid: session.sid, version: session.version + 1, data };
   }
 
-  async function destroy(sid: string, data?: SessionData): Promise<void> {
+  /** Resolves true if this call removed the record (false: it was already gone). */
+  async function destroy(sid: string, data?: SessionData): Promise<boolean> {
     opened.delete(sid);
-    await store.destroy(sid, tombstoneMs);
+    const deleted = await store.destroy(sid, tombstoneMs);
     const key = data === undefined ? undefined : customerKey(data);
     if (key !== undefined) await store.indexRemove(key, sid);
+    return deleted;
   }
 
   /** The customer's live sessions; the index is pruned of sessions that are gone. */

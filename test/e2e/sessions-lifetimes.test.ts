@@ -32,6 +32,12 @@ async function login(): Promise<{ browser: Browser; t0: number; res: Reply }> {
   return { browser, t0, res };
 }
 
+/** sessions_ended_total{reason="expired"} from this stack's metrics. */
+async function endedExpired(): Promise<number> {
+  const values = await stack.app.metrics.sessionsEnded.get();
+  return values.values.find((v) => v.labels.reason === 'expired')?.value ?? 0;
+}
+
 function expectExpired(res: Reply): void {
   expect(res.status).toBe(401);
   expect(res.body.code).toBe('SESSION_EXPIRED');
@@ -45,8 +51,10 @@ describe('session lifetimes', () => {
     expect(maxAge(res)).toBe(2);
     const cookie = browser.cookies.get(COOKIE)!;
 
+    const expiredBefore = await endedExpired();
     clock = t0 + 2_000;
     expectExpired(await browser.post('/auth/token'));
+    expect(await endedExpired()).toBe(expiredBefore + 1);
     // The session is gone, not just this request refused.
     const again = new Browser(stack.url);
     again.cookies.set(COOKIE, cookie);
