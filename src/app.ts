@@ -34,10 +34,13 @@ import { logoutRedirectRoutes } from './routes/auth/logout-redirect.js';
 import { socialLoginRoutes } from './routes/auth/social.js';
 import { ssoRoutes } from './routes/auth/sso.js';
 import { healthRoutes } from './routes/ops/health.js';
+import type { TracingOverrides } from './telemetry/index.js';
 
 export interface BuildOverrides extends DependencyOverrides {
   /** Where logs go (tests capture them); default stdout. */
   logDestination?: DestinationStream;
+  /** issue 19: traces on (server.ts passes startTelemetry's overrides); unset, nothing of OpenTelemetry runs. */
+  tracing?: TracingOverrides;
 }
 
 /** bff-api.md: request bodies are limited to 16 KiB. */
@@ -45,7 +48,7 @@ const BODY_LIMIT = 16 * 1024;
 
 export async function buildApp(config: Config, overrides: BuildOverrides = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: createLogger(config.logLevel, overrides.logDestination),
+    loggerInstance: createLogger(config.logLevel, overrides.logDestination, overrides.tracing?.logMixin),
     genReqId: requestIdFrom,
     // accessLogPlugin writes one line per request instead of Fastify's "incoming" + "completed" pair.
     logController: new LogController({ disableRequestLogging: true }),
@@ -65,6 +68,8 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler);
 
+  // First, so @fastify/otel sees every hook and route registered after it (issue 19).
+  if (overrides.tracing) await app.register(overrides.tracing.plugin);
   // Infrastructure, then security, then routes: each step may rely on the ones before it.
   await app.register(errorHandlerPlugin, { cookie: config.session });
   await app.register(requestBodiesPlugin);

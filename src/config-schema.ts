@@ -138,6 +138,12 @@ const fields = {
     .default(100)
     .describe('Live sessions one customer may hold; a new login beyond it ends the oldest'),
   RATE_LIMIT_SESSION_LIST_PER_MINUTE: z.coerce.number().int().positive().default(60).describe('Per-session budget of GET /auth/sessions'),
+
+  // --- issue 19: traces (OpenTelemetry's standard variables; off unless one of the first three asks) ---
+  OTEL_TRACES_EXPORTER: optionalString.describe('Traces on with this exporter (otlp, console); unset or none: off'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional().describe('OTLP collector base URL; setting it turns traces on'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional().describe('OTLP traces URL; setting it turns traces on'),
+  OTEL_SDK_DISABLED: z.stringbool().default(false).describe('true: no traces whatever the other OTEL_* variables say'),
 };
 
 /** Every environment variable the service reads, with its description (for docs and .env.example checks). */
@@ -251,6 +257,8 @@ function toConfig(e: Env) {
     sessionsPerCustomerMax: e.SESSIONS_PER_CUSTOMER_MAX,
     /** RATE_LIMIT_SESSION_LIST_PER_MINUTE: per-session budget of GET /auth/sessions. */
     sessionListPerMinute: e.RATE_LIMIT_SESSION_LIST_PER_MINUTE,
+    /** issue 19: server.ts loads src/telemetry/ only when this is true (the SDK reads the OTEL_* variables itself). */
+    tracingEnabled: tracingEnabled(e),
   };
 }
 
@@ -258,6 +266,14 @@ function toConfig(e: Env) {
 export const configSchema = z.intersection(z.object(fields), crossVariableRules).transform(toConfig);
 
 export type Config = z.output<typeof configSchema>;
+
+/** Off by default: an exporter or an OTLP endpoint turns traces on, OTEL_SDK_DISABLED=true always off. */
+function tracingEnabled(e: Env): boolean {
+  if (e.OTEL_SDK_DISABLED) return false;
+  const exporter = e.OTEL_TRACES_EXPORTER;
+  if (exporter !== undefined) return exporter !== 'none';
+  return e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined;
+}
 
 function parseTrustProxy(value: string | undefined): TrustProxy {
   if (value === undefined || value === 'false') return false;

@@ -24,9 +24,10 @@ export const REDACT_PATHS = [
   '*.hash',
 ];
 
-export function loggerOptions(level: string): LoggerOptions {
+export function loggerOptions(level: string, mixin?: () => object): LoggerOptions {
   return {
     level,
+    ...(mixin === undefined ? {} : { mixin }),
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
       req: (req: { method: string; url: string; id: string }) => ({ method: req.method, path: pathOnly(req.url), id: req.id }),
@@ -35,10 +36,15 @@ export function loggerOptions(level: string): LoggerOptions {
   };
 }
 
-export function createLogger(level: string, destination?: DestinationStream): NonNullable<FastifyServerOptions['loggerInstance']> {
+/** `mixin` adds fields to every line (trace_id and span_id when traces are on). */
+export function createLogger(
+  level: string,
+  destination?: DestinationStream,
+  mixin?: () => object,
+): NonNullable<FastifyServerOptions['loggerInstance']> {
   // Asynchronous stdout: a synchronous write per line is costly on every request (bench/RESULTS.md §8).
   // buildApp flushes it on close, and close-with-grace closes on crashes too.
-  return pino(loggerOptions(level), destination ?? pino.destination({ dest: 1, sync: false }));
+  return pino(loggerOptions(level, mixin), destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 export function pathOnly(url: string): string {

@@ -1,9 +1,10 @@
 // The only module with side effects: load config, start the emulator in dev mode, build the app,
 // listen, and close everything gracefully on SIGTERM/SIGINT.
 import closeWithGrace from 'close-with-grace';
-import { buildApp } from './app.js';
+import type { BuildOverrides } from './app.js';
 import { ConfigError, loadConfig, withEmbeddedEmulator, type Config } from './config.js';
 import type { Emulator } from './emulator/index.js';
+import type { Telemetry } from './telemetry/index.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -33,7 +34,17 @@ async function main(): Promise<void> {
     config = withEmbeddedEmulator(config, emulator.url);
   }
 
-  const app = await buildApp(config);
+  // Traces (issue 19): the SDK starts before the app is imported, so its hooks see ioredis load; without
+  // OTEL_* variables asking for traces, nothing of OpenTelemetry is loaded at all.
+  let telemetry: Telemetry | undefined;
+  const overrides: BuildOverrides = {};
+  if (config.tracingEnabled) {
+    const { startTelemetry } = await import('./telemetry/index.js');
+    telemetry = startTelemetry();
+    overrides.tracing = telemetry.overrides;
+  }
+  const { buildApp } = await import('./app.js');
+  const app = await buildApp(config, overrides);
   if (emulator) app.log.warn({ emulator: emulator.url }, 'dev mode (DEV_MODE=true): the embedded SCAYLE emulator answers upstream calls');
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
@@ -41,6 +52,7 @@ async function main(): Promise<void> {
     else app.log.info({ signal }, 'closing');
     await app.close();
     await emulator?.close();
+    await telemetry?.shutdown();
   });
 
   await app.listen({ port: config.port, host: config.host });

@@ -49,7 +49,7 @@ export interface AccessTokenVerifier {
 }
 
 /** Asymmetric only: the key set is public, so an HMAC "key" from it would let anyone mint tokens. */
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+export const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 const CLOCK_TOLERANCE_S = 5;
 
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
@@ -68,7 +68,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, jwks, {
-          algorithms: ALGORITHMS,
+          algorithms: ACCEPTED_ALGORITHMS,
           clockTolerance: CLOCK_TOLERANCE_S,
           currentDate: new Date(now()),
           requiredClaims: ['jti', 'exp'],

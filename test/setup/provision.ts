@@ -1,7 +1,7 @@
-// The system programs the tests need besides Node: redis-server (the run's Redis and the outage tests) and
-// Chromium at /usr/bin/chromium (the demo page's browser test; playwright-core bundles no browser). When
-// one is missing and we can install it (root on Debian/Ubuntu) we do, with apt-get; otherwise the run stops
-// with one line naming the packages. No test is ever skipped for a missing program.
+// The system programs the tests need besides Node: redis-server (the run's Redis and the outage tests),
+// Chromium at /usr/bin/chromium (the demo page's browser test; playwright-core bundles no browser) and
+// promtool (the alert rules' check). When one is missing and we can install it (root on Debian/Ubuntu) we
+// do, with apt-get; otherwise the run stops with one line naming the packages. No test is ever skipped for a missing program.
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -19,6 +19,8 @@ export interface Requirement {
 export const REQUIREMENTS: readonly Requirement[] = [
   { program: 'redis-server', aptPackage: 'redis-server' },
   { program: '/usr/bin/chromium', aptPackage: 'chromium' },
+  // `promtool check rules` on deploy/prometheus/alerts.yml (test/e2e/observability-files.test.ts).
+  { program: 'promtool', aptPackage: 'prometheus' },
 ];
 
 /** A missing program we may not or cannot install; its message is the one line the run ends with. */

@@ -1,0 +1,52 @@
+// `npm run check-upstream`: with a shop's production variables, runs a safe, self-cleaning sequence
+// against its SCAYLE tenant and prints, for each [INF]/[UNKNOWN] point of upstream-contract.md, what the
+// tenant does and the emulator switch that matches. Exit 1 where the tenant contradicts what the service
+// relies on, 2 on a configuration problem. Prints statuses, field and claim names; never a secret or token.
+import { pathToFileURL } from 'node:url';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { buildCheckDeps } from '../upstream-check/build-deps.js';
+import { exitCodeOf, formatFinding } from '../upstream-check/findings.js';
+import { runCheck } from '../upstream-check/run-check.js';
+import type { CliIo } from './sessions.js';
+
+export async function runCheckUpstreamCli(env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  const baseUrl = config.scayle.baseUrl;
+  if (baseUrl === undefined) {
+    io.err('SCAYLE_AUTH_BASE_URL is unset: there is no tenant to check (dev mode talks to the embedded emulator)');
+    return 2;
+  }
+  const testEmail = env.CHECK_UPSTREAM_EMAIL?.trim() || undefined;
+  const deps = buildCheckDeps(config, baseUrl, testEmail);
+  io.out(`Checking the SCAYLE tenant at ${new URL(baseUrl).origin} (shop ${config.scayle.shopId}); run ${deps.runId}`);
+  try {
+    const findings = await runCheck(deps);
+    for (const finding of findings) for (const line of formatFinding(finding)) io.out(line);
+    const failed = findings.filter((f) => f.verdict === 'fail').length;
+    io.out(failed === 0 ? 'No contradictions: the service can rely on this tenant.' : `${failed} contradiction(s): see the FAIL lines.`);
+    return exitCodeOf(findings);
+  } finally {
+    await deps.close();
+  }
+}
+
+// Run as a program (npm run check-upstream), not when a test imports it.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const io = { out: (line: string) => process.stdout.write(`${line}\n`), err: (line: string) => process.stderr.write(`${line}\n`) };
+  runCheckUpstreamCli(process.env, io).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      io.err(`failed: ${error instanceof Error ? error.name : 'unknown error'}`);
+      process.exit(1);
+    },
+  );
+}
