@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { handleOf } from '../sessions/session-id.js';
-import { closeRedis, createRedisConnection, waitForRedis } from '../sessions/redis-connection.js';
+import { createRedisClient } from '../redis/connection.js';
+import { closeRedis, waitForRedis } from '../redis/lifecycle.js';
 import { createRedisStore } from '../sessions/redis-store.js';
 import { createSessionCrypto } from '../sessions/session-crypto.js';
 import { createSessionEnding } from '../sessions/session-ending.js';
@@ -53,7 +54,7 @@ export async function runSessionsCli(argv: readonly string[], env: Record<string
     return 1;
   }
 
-  const redis = createRedisConnection(config.redis.url);
+  const redis = createRedisClient(config.redis.target);
   let scayle: ScayleClient | undefined;
   try {
     await waitForRedis(redis, 5_000);
