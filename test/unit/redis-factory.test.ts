@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createRedisClient, safeError, type RedisClient } from '../../src/redis/connection.js';
+import type { RedisTarget } from '../../src/redis/target.js';
 import { closeRedis, waitForRedis } from '../../src/redis/lifecycle.js';
 import { StoreUnavailableError } from '../../src/sessions/store.js';
 import { freePort } from '../helpers/redis.js';
@@ -48,7 +49,7 @@ describe('the Redis connection factory', () => {
 
   it('opens a Cluster with no offline queue, reads from primaries and the per-node timeouts and credentials', async () => {
     const port = await freePort();
-    const target = { kind: 'cluster', nodes: [{ host: '127.0.0.1', port }], username: 'bff', password: 'node-pw' } as const;
+    const target: RedisTarget = { kind: 'cluster', nodes: [{ host: '127.0.0.1', port }], username: 'bff', password: 'node-pw' };
     await withClient(createRedisClient(target), async (client) => {
       expect(client).toBeInstanceOf(Cluster);
       expect((client as Cluster).options).toMatchObject({
@@ -65,13 +66,13 @@ describe('the Redis connection factory', () => {
 
   it('opens the primary Sentinel names, with no offline queue, reconnecting on READONLY and on +switch-master', async () => {
     const port = await freePort();
-    const target = {
+    const target: RedisTarget = {
       kind: 'sentinel',
       sentinels: [{ host: '127.0.0.1', port }],
       name: 'bff-primary',
       sentinelPassword: 'sentinel-pw',
       password: 'node-pw',
-    } as const;
+    };
     await withClient(createRedisClient(target), async (client) => {
       expect(client).toBeInstanceOf(Redis);
       const options = (client as Redis).options;
