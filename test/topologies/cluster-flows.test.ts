@@ -93,18 +93,21 @@ describe('two instances on a Redis Cluster', () => {
     expect((await browserAt(two.url).post('/auth/login', { email: customer.email, password: PASSWORD })).status).toBe(200);
   });
 
+  /** The service's environment, as ops would have it for the sessions CLI. */
+  const cliEnv = () => ({
+    ...redisEnv,
+    REDIS_KEY_PREFIX: one.prefix,
+    SESSION_ENCRYPTION_KEYS: KEY,
+    SCAYLE_AUTH_BASE_URL: one.emulator.url,
+    SCAYLE_CLIENT_ID: TEST_SECRETS.clientId,
+    SCAYLE_CLIENT_SECRET: TEST_SECRETS.clientSecret,
+    SCAYLE_SHOP_ID: '7',
+    SCAYLE_SHOP_SECRET: TEST_SECRETS.shopSecret,
+  });
+
   it("the sessions CLI lists and ends a customer's sessions on the Cluster", async () => {
     const customer = await customerOn([one.url, two.url], 'cluster-cli');
-    const env = {
-      ...redisEnv,
-      REDIS_KEY_PREFIX: one.prefix,
-      SESSION_ENCRYPTION_KEYS: KEY,
-      SCAYLE_AUTH_BASE_URL: one.emulator.url,
-      SCAYLE_CLIENT_ID: TEST_SECRETS.clientId,
-      SCAYLE_CLIENT_SECRET: TEST_SECRETS.clientSecret,
-      SCAYLE_SHOP_ID: '7',
-      SCAYLE_SHOP_SECRET: TEST_SECRETS.shopSecret,
-    };
+    const env = cliEnv();
     const out: string[] = [];
     const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line) };
     expect(await runSessionsCli(['list-customer', customer.id], env, io)).toBe(0);
@@ -112,5 +115,35 @@ describe('two instances on a Redis Cluster', () => {
     expect(await runSessionsCli(['end-customer', customer.id], env, io)).toBe(0);
     expect(out.at(-1)).toBe(`ended 2 session(s) of customer ${customer.id}`);
     for (const device of customer.devices) expect((await device.get('/auth/session')).status).toBe(401);
+  });
+
+  it('the sessions CLI counts the records each encryption key seals, on every primary', async () => {
+    const next = randomBytes(32).toString('base64url');
+    // A third instance with a new key first (the old one still decrypts): its logins seal under the new key.
+    const three = await startStack({
+      env: { ...ENV, SESSION_ENCRYPTION_KEYS: `${next},${KEY}` },
+      redisEnv,
+      prefix: one.prefix,
+      sharedEmulator: one.emulator,
+    });
+    try {
+      await customerOn([three.url, three.url], 'cluster-new-key');
+      const usage = async (keys: string): Promise<string[]> => {
+        const out: string[] = [];
+        const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line) };
+        expect(await runSessionsCli(['key-usage'], { ...cliEnv(), SESSION_ENCRYPTION_KEYS: keys }, io)).toBe(0);
+        return out;
+      };
+      const both = await usage(`${next},${KEY}`);
+      expect(both[0]).toMatch(/^key 1 \(id [0-9a-f]{12}\) encrypts: 2 record\(s\)$/);
+      const old = Number(/: (\d+) record/.exec(both[1]!)?.[1]);
+      // Every earlier test of this file left live sessions under the old key, spread over the primaries.
+      expect(old).toBeGreaterThan(2);
+      expect(both[2]).toBe('keys no longer configured: 0 record(s)');
+      // With the old key dropped, its records show up as no longer configured.
+      expect((await usage(next)).at(-1)).toBe(`keys no longer configured: ${old} record(s)`);
+    } finally {
+      await three.close();
+    }
   });
 });
