@@ -59,8 +59,16 @@ export async function startCluster(): Promise<LocalCluster> {
   const starts = [0, 1, 2].map((i) => async () => {
     const bus = await freePort();
     const server = await spawnRedisServer(undefined, {
-      args: ['--cluster-enabled', 'yes', '--cluster-port', String(bus), '--cluster-config-file', join(dir, `nodes-${i}.conf`)],
-      // (--dir is not needed: nothing is persisted and the nodes file has an absolute path.)
+      args: [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-port',
+        String(bus),
+        '--cluster-config-file',
+        join(dir, `nodes-${i}.conf`),
+        '--dir',
+        dir,
+      ],
     });
     ports.push(server.port);
     return server;
@@ -97,7 +105,8 @@ export interface LocalSentinelSet {
 export async function startSentinelSet(password: string, sentinelPassword: string): Promise<LocalSentinelSet> {
   const dir = await mkdtemp(join(tmpdir(), 'bff-sentinel-'));
   const name = 'bff-primary';
-  const auth = ['--requirepass', password, '--masterauth', password];
+  // --dir: a replica stores the primary's snapshot of its full sync there (never in the working directory).
+  const auth = ['--requirepass', password, '--masterauth', password, '--dir', dir];
   const processes: RedisProcess[] = [];
   try {
     const [primary] = await startAll(dir, [() => spawnRedisServer(undefined, { args: auth })]);
