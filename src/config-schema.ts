@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseClientKeys, parseOriginList, parseUrlList, splitList } from './config-lists.js';
+import { hostPortList, redisRules, redisTarget } from './redis/config.js';
 
 /** Values used only in dev mode (the embedded emulator accepts them). */
 export const DEV_DEFAULTS = {
@@ -71,8 +72,20 @@ const fields = {
   REDIS_URL: z
     .url({ protocol: /^rediss?$/ })
     .optional()
-    .describe('Redis URL; unset = bounded in-memory store (one process only)'),
+    .describe('Redis URL (redis:// or rediss://); unset, and no Cluster or Sentinel: bounded in-memory store (one process only)'),
   REDIS_KEY_PREFIX: z.string().default('bff:').describe('Prefix of every Redis key this service writes'),
+  // --- issue 18: Redis Cluster and Sentinel (one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS) ---
+  REDIS_CLUSTER_NODES: hostPortList().describe('Comma-separated host:port seeds of a Redis Cluster, instead of REDIS_URL'),
+  REDIS_SENTINELS: hostPortList().describe('Comma-separated host:port of Redis Sentinels, instead of REDIS_URL'),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,128}$/)
+    .optional()
+    .describe("The primary's name at the sentinels (sentinel monitor <name>); required with REDIS_SENTINELS"),
+  REDIS_SENTINEL_PASSWORD: optionalString.describe('Password of the sentinels themselves (requirepass in sentinel.conf)'),
+  REDIS_USERNAME: optionalString.describe('ACL user of the Cluster or Sentinel data nodes (REDIS_URL carries its own)'),
+  REDIS_PASSWORD: optionalString.describe('Password of the Cluster or Sentinel data nodes (REDIS_URL carries its own)'),
+  // --- end issue 18 ---
 
   SESSION_COOKIE_NAME: z
     .string()
@@ -194,6 +207,7 @@ const crossVariableRules = z
     ) {
       problem('PUBLIC_BASE_URL', 'required when SOCIAL_PROVIDERS is set');
     }
+    redisRules(env, problem);
     // Browsers drop a prefixed cookie set without Secure (and match the prefixes case-insensitively).
     const cookieName = read(env, 'SESSION_COOKIE_NAME');
     if (cookieName !== undefined && /^__(host|secure)-/i.test(cookieName) && read(env, 'SESSION_COOKIE_SECURE') !== true) {
@@ -206,6 +220,7 @@ type Env = z.output<z.ZodObject<typeof fields>>;
 
 function toConfig(e: Env) {
   const devMode = isDevMode(e.DEV_MODE, e.SCAYLE_AUTH_BASE_URL);
+  const redis = redisTarget(e); // issue 18
   return {
     port: e.PORT,
     host: e.HOST,
@@ -225,7 +240,8 @@ function toConfig(e: Env) {
       connectTimeoutMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,
     },
-    redis: e.REDIS_URL === undefined ? undefined : { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    /** Where Redis is (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS); undefined: the in-memory store. */
+    redis: redis === undefined ? undefined : { target: redis, keyPrefix: e.REDIS_KEY_PREFIX },
     session: {
       cookieName: e.SESSION_COOKIE_NAME ?? (e.SESSION_COOKIE_SECURE ? '__Host-bff_session' : 'bff_session'),
       cookieSecure: e.SESSION_COOKIE_SECURE,

@@ -1,13 +1,16 @@
 // `npm run sessions -- end-customer <customerId>` and `... list-customer <customerId>`: ops ending or
-// listing a customer's sessions on every instance (fraud, support, a stolen device). Same environment
+// listing a customer's sessions on every instance (fraud, support, a stolen device); `... key-usage`: how
+// many records each SESSION_ENCRYPTION_KEYS key still seals (issue 18). Same environment
 // and the same factories as the service (config → store → session service → session ending); prints
 // counts, public handles, times and user agents, never a token, session id or secret.
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { handleOf } from '../sessions/session-id.js';
-import { closeRedis, createRedisConnection, waitForRedis } from '../sessions/redis-connection.js';
+import { createRedisClient } from '../redis/connection.js';
+import { closeRedis, waitForRedis } from '../redis/lifecycle.js';
 import { createRedisStore } from '../sessions/redis-store.js';
+import { countKeyUsage } from '../sessions/key-usage.js';
 import { createSessionCrypto } from '../sessions/session-crypto.js';
 import { createSessionEnding } from '../sessions/session-ending.js';
 import { createSessionService } from '../sessions/session-service.js';
@@ -20,17 +23,18 @@ export interface CliIo {
   err: (line: string) => void;
 }
 
-const USAGE = 'usage: npm run sessions -- end-customer <customerId> | list-customer <customerId>';
+const USAGE = 'usage: npm run sessions -- end-customer <customerId> | list-customer <customerId> | key-usage';
 const CUSTOMER_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** Runs one command; resolves to the process exit code. */
 export async function runSessionsCli(argv: readonly string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
-  const [command, customerId, ...rest] = argv;
-  if ((command !== 'end-customer' && command !== 'list-customer') || customerId === undefined || rest.length > 0) {
+  const [command, customerId = '', ...rest] = argv;
+  const perCustomer = command === 'end-customer' || command === 'list-customer';
+  if ((!perCustomer && command !== 'key-usage') || (perCustomer ? customerId === '' || rest.length > 0 : argv.length > 1)) {
     io.err(USAGE);
     return 2;
   }
-  if (!CUSTOMER_ID.test(customerId)) {
+  if (perCustomer && !CUSTOMER_ID.test(customerId)) {
     io.err('customerId must be 1-128 letters, digits or . _ : -');
     return 2;
   }
@@ -53,10 +57,18 @@ export async function runSessionsCli(argv: readonly string[], env: Record<string
     return 1;
   }
 
-  const redis = createRedisConnection(config.redis.url);
+  const redis = createRedisClient(config.redis.target);
   let scayle: ScayleClient | undefined;
   try {
     await waitForRedis(redis, 5_000);
+    if (command === 'key-usage') {
+      const usage = await countKeyUsage(redis, config.redis.keyPrefix, config.session.encryptionKeys);
+      for (const key of usage.keys) {
+        io.out(`key ${key.position} (id ${key.id})${key.position === 1 ? ' encrypts' : ''}: ${key.records} record(s)`);
+      }
+      io.out(`keys no longer configured: ${usage.unknown} record(s)`);
+      return 0;
+    }
     const sessions = createSessionService({
       store: createRedisStore({ redis, keyPrefix: config.redis.keyPrefix }),
       crypto: createSessionCrypto(config.session.encryptionKeys),

@@ -1,6 +1,6 @@
 // What tests (and embedders) may hand buildApp instead of what the config would open: the dependency
 // plugins (store.ts, upstream.ts, sessions.ts) read these; whatever is passed in, the caller closes.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { Config } from '../config.js';
 import type { Dispatcher } from 'undici';
 import type { SessionStore } from '../sessions/store.js';
@@ -8,8 +8,8 @@ import type { SessionStore } from '../sessions/store.js';
 export interface DependencyOverrides {
   /** A store to use instead of the one the config names; the caller closes it. */
   store?: SessionStore;
-  /** An ioredis client to use for REDIS_URL instead of opening one; the caller closes it. */
-  redis?: Redis;
+  /** A client (src/redis/) to use instead of opening the configured one; the caller closes it. */
+  redis?: RedisClient;
   /** Dispatcher for upstream calls (tests: MockAgent). */
   dispatcher?: Dispatcher;
   now?: () => number;

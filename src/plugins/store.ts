@@ -1,13 +1,13 @@
-// The session store as `app.sessionStore` (Redis when REDIS_URL is set, else memory; instrumented for
-// metrics), the Redis connection as `app.redis` (rate limits share it) and the configuration as
+// The session store as `app.sessionStore` (Redis when REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS is
+// set, else memory; instrumented for metrics), the Redis connection as `app.redis` (rate limits share it) and the configuration as
 // `app.config`. Closes the store and the connection it opened, never ones passed in through overrides.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { instrumentStore } from '../metrics/instrumented-store.js';
 import { createMemoryStore } from '../sessions/memory-store.js';
-import { closeRedis, createRedisConnection, waitForRedis } from '../sessions/redis-connection.js';
+import { createRedisClient, type RedisClient } from '../redis/connection.js';
+import { closeRedis, waitForRedis } from '../redis/lifecycle.js';
 import { createRedisStore } from '../sessions/redis-store.js';
 import type { SessionStore } from '../sessions/store.js';
 import type { DependencyPluginOptions } from './overrides.js';
@@ -15,8 +15,8 @@ import type { DependencyPluginOptions } from './overrides.js';
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
-    /** The Redis connection when REDIS_URL is configured (rate limits share it). */
-    redis: Redis | undefined;
+    /** The Redis client (one node, Sentinel or Cluster) when Redis is configured; rate limits and SSO share it. */
+    redis: RedisClient | undefined;
     /** The session store, instrumented; the session service is its only user on request paths. */
     sessionStore: SessionStore;
   }
@@ -25,7 +25,7 @@ declare module 'fastify' {
 export const storePlugin = fp(
   async (app: FastifyInstance, { config, overrides }: DependencyPluginOptions) => {
     const ownsRedis = overrides.redis === undefined && overrides.store === undefined && config.redis !== undefined;
-    const redis = overrides.redis ?? (ownsRedis && config.redis ? createRedisConnection(config.redis.url, { logger: app.log }) : undefined);
+    const redis = overrides.redis ?? (ownsRedis && config.redis ? createRedisClient(config.redis.target, { logger: app.log }) : undefined);
     const rawStore =
       overrides.store ??
       (redis && config.redis
@@ -42,10 +42,13 @@ export const storePlugin = fp(
       await waitForRedis(redis, 3_000).catch(() => app.log.error('Redis is not reachable yet; session routes answer 503 until it is'));
     }
     if (!overrides.store && !redis)
-      app.log.warn('REDIS_URL is unset: sessions live in this process only (fine for development, not for more than one instance)');
+      app.log.warn(
+        'REDIS_URL (or REDIS_CLUSTER_NODES, REDIS_SENTINELS) is unset: sessions live in this process only ' +
+          '(fine for development, not for more than one instance)',
+      );
 
     app.decorate('config', config);
-    app.decorate('redis', redis);
+    app.decorate<RedisClient | undefined>('redis', redis);
     app.decorate('sessionStore', instrumentStore(rawStore, app.metrics));
   },
   { name: 'store', dependencies: ['metrics'] },

@@ -1,9 +1,10 @@
 // Lua scripts as ioredis custom commands (`defineCommand`), the way @fastify/rate-limit defines its own on
 // the same client. ioredis sends EVAL the first time on each connection and EVALSHA after, and falls back
 // to EVAL on NOSCRIPT, so a restarted or flushed Redis needs nothing from us. Every store on one client
-// shares the definitions: a command is defined once, and a name taken by another script is refused.
+// shares the definitions: a command is defined once, and a name taken by another script is refused. A
+// Cluster client defines a command once for all its nodes and loads the script on each node it runs on.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis/connection.js';
 
 export type LuaArg = string | number | Buffer;
 export interface LuaScript {

@@ -1,7 +1,7 @@
 // SessionStore over an ioredis client that the caller creates and closes; every Redis failure surfaces
 // as StoreUnavailableError, never as "no session". The scripts are ioredis commands (redis-scripts.ts),
 // defined once on the client and shared by every store on it.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { bytesArg, countArg, nameArg, timeArg, ttlArg, versionArg } from './args.js';
 import { createKeyBuilder } from './keys.js';
 import {
@@ -20,8 +20,8 @@ import type { CasResult, SessionStore, StoredValue } from './store.js';
 import { StoreUnavailableError } from './store.js';
 
 export interface RedisStoreOptions {
-  /** Created and closed by the caller (see redis-connection.ts); the store never quits it. */
-  redis: Redis;
+  /** Created and closed by the caller (src/redis/); the store never quits it. One node, Sentinel or Cluster. */
+  redis: RedisClient;
   /** Prefix of every key, default `bff:`; tests use a unique one per file. */
   keyPrefix?: string;
 }

@@ -47,17 +47,24 @@ export function sealedKeyId(sealed: Uint8Array): string | undefined {
   return Buffer.from(sealed.buffer, sealed.byteOffset + 1, KEY_ID_BYTES).toString('hex');
 }
 
+function ringKey(secret: string): RingKey {
+  const key = Buffer.from(hkdfSync('sha256', secret, 'scayle-auth-bff', 'session-record-v1', 32));
+  const idBytes = createHash('sha256').update(key).digest().subarray(0, KEY_ID_BYTES);
+  return { id: idBytes.toString('hex'), idBytes, key };
+}
+
+/** The key id (hex) values sealed under `secret` name: a hash of the derived key, safe to print. */
+export function keyIdOf(secret: string): string {
+  return ringKey(secret).id;
+}
+
 /**
  * Derives a 256-bit AES key from each configured secret with HKDF, so any high-entropy string of 32+
  * characters works (base64, hex, a password manager's output) without ops having to get an encoding right.
  */
 export function createSessionCrypto(secrets: readonly string[]): SessionCrypto {
   if (secrets.length === 0) throw new Error('session crypto needs at least one key');
-  const ring: RingKey[] = secrets.map((secret) => {
-    const key = Buffer.from(hkdfSync('sha256', secret, 'scayle-auth-bff', 'session-record-v1', 32));
-    const idBytes = createHash('sha256').update(key).digest().subarray(0, KEY_ID_BYTES);
-    return { id: idBytes.toString('hex'), idBytes, key };
-  });
+  const ring: RingKey[] = secrets.map(ringKey);
   const byId = new Map(ring.map((k) => [k.id, k]));
   const current = ring[0]!;
   const aad = (header: Uint8Array, kind: SealedKind, sid: string): Buffer => {

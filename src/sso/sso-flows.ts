@@ -2,7 +2,7 @@
 // /v1/auth/external/redirect) and checking the callback's state (genuine, this browser's, unexpired,
 // unused) before any code is exchanged. Routes stay thin; this knows Fastify only for cookies.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { signRedirectJwt } from '../tokens/redirect-jwt.js';
@@ -36,7 +36,7 @@ export interface SsoFlows {
   finish(request: FastifyRequest, reply: FastifyReply, state: string | undefined): Promise<SsoFlow>;
 }
 
-export function createSsoFlows(config: Config, redis: Redis | undefined, now: () => number): SsoFlows {
+export function createSsoFlows(config: Config, redis: RedisClient | undefined, now: () => number): SsoFlows {
   const cookies = createFlowCookies(createFlowSigner(config.session.encryptionKeys), { secure: config.session.cookieSecure });
   const used = createUsedStates(redis, config.redis?.keyPrefix ?? 'bff:');
   const providers = new Set(config.socialProviders);

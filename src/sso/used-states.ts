@@ -2,7 +2,7 @@
 // exchanged. The signed cookie alone cannot stop a replay of a captured callback URL plus cookie, so
 // a marker lives in Redis (SET NX PX, shared by every instance) or, without Redis, in a bounded LRU.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { LRUCache } from 'lru-cache';
 import { StoreUnavailableError } from '../sessions/store.js';
 
@@ -15,7 +15,7 @@ const MEMORY_MAX_ENTRIES = 100_000;
 
 const hashOf = (state: string): string => createHash('sha256').update(state).digest('base64url');
 
-export function createUsedStates(redis: Redis | undefined, keyPrefix: string): UsedStates {
+export function createUsedStates(redis: RedisClient | undefined, keyPrefix: string): UsedStates {
   if (redis) {
     return {
       async claim(state, ttlMs) {

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/sessions/memory-store.js';
-import { closeRedis, createRedisConnection, waitForRedis } from '../../src/sessions/redis-connection.js';
+import { createRedisClient } from '../../src/redis/connection.js';
+import { closeRedis, waitForRedis } from '../../src/redis/lifecycle.js';
 import { createRedisStore } from '../../src/sessions/redis-store.js';
 import type { SessionStore } from '../../src/sessions/store.js';
 import { cleanupPrefix, redisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -44,7 +45,7 @@ describe('redis', () => {
   const prefix = uniquePrefix('index-pages');
   let redis: Redis;
   beforeAll(async () => {
-    redis = createRedisConnection(redisUrl());
+    redis = createRedisClient(redisUrl());
     await waitForRedis(redis, 5000);
   });
   afterAll(async () => {

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createMemoryStore } from '../../src/sessions/memory-store.js';
-import { closeRedis, createRedisConnection, waitForRedis } from '../../src/sessions/redis-connection.js';
+import { createRedisClient } from '../../src/redis/connection.js';
+import { closeRedis, waitForRedis } from '../../src/redis/lifecycle.js';
 import { createRedisStore } from '../../src/sessions/redis-store.js';
 import { cleanupPrefix, redisUrl, uniquePrefix } from '../helpers/redis.js';
 import { describeStoreContract } from './store-contract.js';
@@ -22,7 +23,7 @@ describe('redis', () => {
   let redis: Redis;
 
   beforeAll(async () => {
-    redis = createRedisConnection(redisUrl());
+    redis = createRedisClient(redisUrl());
     await waitForRedis(redis, 5000);
   });
 

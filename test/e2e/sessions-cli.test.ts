@@ -67,6 +67,19 @@ describe('npm run sessions', () => {
     }
   });
 
+  // --- issue 18: key-usage ---
+  it('counts the records each encryption key seals, printing key ids and counts only', async () => {
+    await customerOn([stack.url, stack.url], 'ops-keys');
+    const usage = await run(['key-usage']);
+    expect(usage.code).toBe(0);
+    const [first, unknown] = usage.out.split('\n');
+    expect(Number(/^key 1 \(id [0-9a-f]{12}\) encrypts: (\d+) record\(s\)$/.exec(first!)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(unknown).toBe('keys no longer configured: 0 record(s)');
+    expect(usage.out).not.toContain(KEY);
+    expect((await run(['key-usage', 'extra'])).code).toBe(2);
+  });
+  // --- end issue 18 ---
+
   it('refuses bad arguments and an incomplete environment, naming the problem', async () => {
     expect((await run([])).code).toBe(2);
     expect((await run(['end-customer'])).err).toMatch(/^usage:/);

@@ -5,7 +5,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedis, createRedisConnection } from '../../src/sessions/redis-connection.js';
+import { createRedisClient } from '../../src/redis/connection.js';
+import { closeRedis } from '../../src/redis/lifecycle.js';
 import { createRedisStore } from '../../src/sessions/redis-store.js';
 import type { SessionStore } from '../../src/sessions/store.js';
 import { Browser, uniqueEmail } from '../helpers/http.js';
@@ -46,7 +47,7 @@ let gated: ReturnType<typeof gatedStore>;
 beforeAll(async () => {
   a = await startStack({ prefix, env, emulator: { rotation: 'strict', accessTokenTtlSeconds: 20 } });
   b = await startStack({ prefix, env, sharedEmulator: a.emulator });
-  gatedRedis = createRedisConnection(redisUrl());
+  gatedRedis = createRedisClient(redisUrl());
   gated = gatedStore(createRedisStore({ redis: gatedRedis, keyPrefix: prefix }));
   c = await startStack({ prefix, env, sharedEmulator: a.emulator, overrides: { store: gated.store } });
 });

@@ -5,7 +5,8 @@
 // process (rate-limits-outage.test.ts covers that fallback).
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedis, createRedisConnection } from '../../src/sessions/redis-connection.js';
+import { createRedisClient } from '../../src/redis/connection.js';
+import { closeRedis } from '../../src/redis/lifecycle.js';
 import { createRedisStore } from '../../src/sessions/redis-store.js';
 import { StoreUnavailableError, type SessionStore } from '../../src/sessions/store.js';
 import { eventually } from '../helpers/eventually.js';
@@ -38,7 +39,7 @@ beforeAll(async () => {
   redis = await startPrivateRedis();
   // A budget of one login per e-mail, so the in-process limiter shows after one attempt.
   stack = await startStack({ env: { REDIS_URL: redis.url, RATE_LIMIT_EMAIL_PER_MINUTE: '1' } });
-  flakyRedis = createRedisConnection(redisUrl());
+  flakyRedis = createRedisClient(redisUrl());
   const store = flakyStore(createRedisStore({ redis: flakyRedis, keyPrefix: flakyPrefix }));
   flaky = await startStack({ prefix: flakyPrefix, sharedEmulator: stack.emulator, overrides: { store } });
 });

@@ -1,7 +1,8 @@
 // Redis for tests: the run's private redis-server (test/global-setup.ts) with a unique key prefix per file
 // (cleaned by prefix, never flushed, never KEYS), and further private servers for outage tests.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../../src/redis/connection.js';
 import { inject } from 'vitest';
 import { spawnRedisServer, type RedisProcess } from '../setup/redis-server.js';
 
@@ -19,9 +20,9 @@ export function uniquePrefix(label: string): string {
   return `test:${label}:${randomUUID()}:`;
 }
 
-/** A plain client for setup and cleanup (offline queue on, so it can be used before it is ready). */
+/** A client for setup and cleanup (through the one factory; it queues until connected, so it can be used at once). */
 export function createTestRedis(url = redisUrl()): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1 });
+  return createRedisClient(url, { queueUntilConnected: true });
 }
 
 function prefixPattern(prefix: string): string {

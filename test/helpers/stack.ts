@@ -30,6 +30,8 @@ export interface StackOptions {
   prefix?: string;
   /** Use the in-memory store instead of Redis. */
   memory?: boolean;
+  /** Where Redis is instead of the run's private server (REDIS_CLUSTER_NODES, REDIS_SENTINELS...); not cleaned up. */
+  redisEnv?: Record<string, string>;
   overrides?: BuildOverrides;
 }
 
@@ -64,7 +66,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Test workers run the service, the emulator and the test itself on one busy event loop: a
     // utilisation-based shed would make results depend on machine load. The delay check stays on.
     MAX_EVENT_LOOP_UTILIZATION: '0',
-    ...(options.memory ? {} : { REDIS_URL: redisUrl() }),
+    ...(options.memory ? {} : (options.redisEnv ?? { REDIS_URL: redisUrl() })),
     ...options.env,
   };
   const loaded = loadConfig(env);
@@ -88,7 +90,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async close() {
       await app.close();
       if (!options.sharedEmulator) await emulator.close();
-      if (!options.memory && !options.prefix) {
+      if (!options.memory && !options.prefix && !options.redisEnv) {
         const redis = createTestRedis();
         await cleanupPrefix(redis, prefix);
         redis.disconnect();

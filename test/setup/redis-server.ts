@@ -56,7 +56,8 @@ function pingOnce(port: number): Promise<boolean> {
       reply += chunk.toString();
       if (reply.includes('\r\n')) socket.destroy();
     });
-    socket.on('close', () => resolve(reply.startsWith('+PONG')));
+    // A server with requirepass answers -NOAUTH: it is up all the same.
+    socket.on('close', () => resolve(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH')));
     socket.on('timeout', () => socket.destroy());
     socket.on('error', () => socket.destroy());
   });
@@ -71,24 +72,36 @@ async function waitForPong(port: number, timeoutMs: number, gone: () => boolean)
   }
 }
 
+/** More than a plain server: a Cluster node, a replica, a sentinel (issue 18's topology tests). */
+export interface RedisServerOptions {
+  /** A config file, passed first (a sentinel needs one it can rewrite). */
+  configFile?: string;
+  /** Further `--name value` arguments, after the defaults (127.0.0.1 only, no persistence). */
+  args?: string[];
+}
+
 /**
  * Starts redis-server on `port` (a free one if omitted) and resolves once it answers PING. The error of a
  * failed start carries the server's own log lines.
  */
-export async function spawnRedisServer(port?: number): Promise<RedisProcess> {
-  if (port !== undefined) return spawnOn(port);
+export async function spawnRedisServer(port?: number, options: RedisServerOptions = {}): Promise<RedisProcess> {
+  if (port !== undefined) return spawnOn(port, options);
   // A free port can be taken by someone else before the server binds it: try another.
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await spawnOn(await freePort());
+      return await spawnOn(await freePort(), options);
     } catch (error) {
       if (attempt === 3 || !/address already in use/i.test((error as Error).message)) throw error;
     }
   }
 }
 
-async function spawnOn(chosen: number): Promise<RedisProcess> {
-  const args = ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
+async function spawnOn(chosen: number, options: RedisServerOptions): Promise<RedisProcess> {
+  const args = [
+    ...(options.configFile === undefined ? [] : [options.configFile]),
+    ...['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+    ...(options.args ?? []),
+  ];
   const child = spawn('sh', ['-c', WATCHDOG, 'redis-watchdog', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedis, createRedisConnection, waitForRedis } from '../../src/sessions/redis-connection.js';
+import { createRedisClient } from '../../src/redis/connection.js';
+import { closeRedis, waitForRedis } from '../../src/redis/lifecycle.js';
 import { createRedisStore } from '../../src/sessions/redis-store.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis.js';
 
@@ -15,7 +16,7 @@ describe('redis store scripts as commands', () => {
 
   beforeAll(async () => {
     server = await startPrivateRedis();
-    redis = createRedisConnection(server.url);
+    redis = createRedisClient(server.url);
     await waitForRedis(redis, 5000);
   });
 
@@ -47,7 +48,7 @@ describe('redis store scripts as commands', () => {
   });
 
   it('refuses a command name that another script holds on the client', async () => {
-    const other = createRedisConnection(server.url);
+    const other = createRedisClient(server.url);
     try {
       await waitForRedis(other, 5000);
       other.defineCommand('bffSessionCreate', { numberOfKeys: 1, lua: "return 'not ours'" });

@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedis, createRedisConnection, waitForRedis } from '../../src/sessions/redis-connection.js';
+import { createRedisClient } from '../../src/redis/connection.js';
+import { closeRedis, waitForRedis } from '../../src/redis/lifecycle.js';
 import { createRedisStore } from '../../src/sessions/redis-store.js';
 import { StoreUnavailableError } from '../../src/sessions/store.js';
 import { cleanupPrefix, redisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -26,7 +27,7 @@ describe('redis store layout', () => {
   const store = () => createRedisStore({ redis, keyPrefix: prefix });
 
   beforeAll(async () => {
-    redis = createRedisConnection(redisUrl());
+    redis = createRedisClient(redisUrl());
     await waitForRedis(redis, 5000);
   });
 

@@ -4,7 +4,8 @@
 // timeout, and a stuck server is cut off by that timeout rather than waited on.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedis, createRedisConnection, waitForRedis } from '../../src/sessions/redis-connection.js';
+import { createRedisClient } from '../../src/redis/connection.js';
+import { closeRedis, waitForRedis } from '../../src/redis/lifecycle.js';
 import { createRedisStore } from '../../src/sessions/redis-store.js';
 import { StoreUnavailableError } from '../../src/sessions/store.js';
 import { eventually } from '../helpers/eventually.js';
@@ -43,7 +44,7 @@ describe('redis store during an outage', () => {
 
   it('fails fast while Redis is down and recovers on the same client when it returns', async () => {
     const { lines, logger } = capturingLogger();
-    const redis = createRedisConnection(server.url, { logger });
+    const redis = createRedisClient(server.url, { logger });
     try {
       await waitForRedis(redis, 5000);
       const store = createRedisStore({ redis });
@@ -80,7 +81,7 @@ describe('redis store during an outage', () => {
   });
 
   it('times out instead of hanging when Redis stops answering on an open socket', async () => {
-    const redis = createRedisConnection(server.url); // default 1000 ms command timeout
+    const redis = createRedisClient(server.url); // default 1000 ms command timeout
     try {
       await waitForRedis(redis, 5000);
       const store = createRedisStore({ redis });
@@ -98,7 +99,7 @@ describe('redis store during an outage', () => {
   it('rejects at once when Redis never existed, and never logs the URL password', async () => {
     const port = await freePort();
     const { lines, logger } = capturingLogger();
-    const redis = createRedisConnection(`redis://user:s3cret-pw@127.0.0.1:${port}`, { logger });
+    const redis = createRedisClient(`redis://user:s3cret-pw@127.0.0.1:${port}`, { logger });
     try {
       const error = await rejection(createRedisStore({ redis }).get(randomUUID()));
       expect((error.cause as Error).message).toMatch(NOT_CONNECTED);

@@ -1,0 +1,156 @@
+// The one Redis connection factory: one node by URL (redis:// or rediss://, ACL user and password in the
+// URL), a Redis Cluster by seed nodes, or the primary that Sentinel names. Every client gets the same
+// fail-fast settings (no offline queue, a command timeout, endless capped reconnects) and never logs a
+// password. Nothing else in the service creates a Redis client (test/unit/redis-factory.test.ts checks).
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { describeTarget, type RedisTarget } from './target.js';
+
+/** A single-node (URL or Sentinel) client or a Cluster: both run the same commands and custom commands. */
+export type RedisClient = Redis | Cluster;
+
+export interface RedisConnectionLogger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+export interface RedisConnectionOptions {
+  /** Not supported: key prefixes belong to the store's key builder (sessions/keys.ts), one place only. */
+  keyPrefix?: never;
+  /** Per-command deadline; default 1000 ms. */
+  commandTimeoutMs?: number;
+  /** TCP connect (and TLS handshake) deadline per attempt; default 2000 ms. */
+  connectTimeoutMs?: number;
+  logger?: RedisConnectionLogger;
+  /**
+   * Queue commands until the first connect instead of failing them (one node only). For test helpers and
+   * tools that send commands right after creating a client; the service never sets it.
+   */
+  queueUntilConnected?: boolean;
+}
+
+/** Delay before reconnect attempt `n`: grows by 100 ms up to 2 s, and never gives up. */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(attempt * 100, 2000);
+}
+
+/** The secrets of a target, to be cut out of any message that is logged. */
+function secretsOf(target: RedisTarget): string[] {
+  if (target.kind === 'url') {
+    const password = new URL(target.url).password;
+    return password ? [password, decodeURIComponent(password)] : [];
+  }
+  const secrets = [target.password, target.kind === 'sentinel' ? target.sentinelPassword : undefined];
+  return secrets.filter((s): s is string => typeof s === 'string' && s.length > 0);
+}
+
+// ioredis messages carry host:port at most, but strip any userinfo or known password in case one ends up in one.
+export function safeError(err: unknown, secrets: readonly string[] = []): { name: string; code?: string; message: string } {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const code = (e as { code?: unknown }).code;
+  let message = e.message.replace(/\/\/[^/\s@]*@/g, '//***@');
+  for (const secret of secrets) message = message.split(secret).join('***');
+  return { name: e.name, message, ...(typeof code === 'string' ? { code } : {}) };
+}
+
+function checkUrl(url: string): void {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new TypeError('redis url is not a valid URL');
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') throw new TypeError('redis url must use redis: or rediss:');
+}
+
+/**
+ * Opens a client for `where` (a target from the config, or a redis:// URL); it connects in the background
+ * (waitForRedis in lifecycle.ts waits for it).
+ */
+export function createRedisClient(url: string, options?: RedisConnectionOptions): Redis;
+export function createRedisClient(target: RedisTarget, options?: RedisConnectionOptions): RedisClient;
+export function createRedisClient(where: RedisTarget | string, options: RedisConnectionOptions = {}): RedisClient {
+  const target: RedisTarget = typeof where === 'string' ? { kind: 'url', url: where } : where;
+  const { commandTimeoutMs = 1000, connectTimeoutMs = 2000, logger } = options;
+  const perNode = {
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: connectTimeoutMs,
+    maxRetriesPerRequest: 1,
+    // Commands issued in one tick go out in one write: the write syscall per command was a fifth of a
+    // session lookup's CPU (bench/RESULTS.md). commandTimeout still applies to each command.
+    enableAutoPipelining: true,
+  } satisfies RedisOptions;
+  const single = {
+    ...perNode,
+    // Fail at once while disconnected instead of queueing: the request gets a 503, not a hang.
+    enableOfflineQueue: false,
+    retryStrategy: reconnectDelayMs,
+    // After a failover the old primary answers READONLY: reconnect, so DNS or Sentinel names the new one.
+    reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
+    lazyConnect: false,
+  } satisfies RedisOptions;
+
+  let client: RedisClient;
+  if (target.kind === 'url') {
+    checkUrl(target.url);
+    client = new Redis(target.url, options.queueUntilConnected ? { ...single, enableOfflineQueue: true } : single);
+  } else if (target.kind === 'sentinel') {
+    client = new Redis({
+      ...single,
+      sentinels: target.sentinels,
+      name: target.name,
+      role: 'master',
+      username: target.username,
+      password: target.password,
+      sentinelPassword: target.sentinelPassword,
+      sentinelRetryStrategy: reconnectDelayMs,
+      sentinelCommandTimeout: commandTimeoutMs,
+      // Subscribes to the sentinels' +switch-master: reconnect as soon as they promote a replica.
+      failoverDetector: true,
+    });
+  } else {
+    const clusterOptions: ClusterOptions = {
+      // Cluster-wide: a command while the cluster is not ready fails at once (the node clients ioredis
+      // creates always queue, but only until their first connect; see '+node' below). Before the very
+      // first slot map, auto-pipelining holds a command until that connect attempt ends, then fails it.
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      // Reads go to primaries: a session read right after its write must see it.
+      scaleReads: 'master',
+      clusterRetryStrategy: reconnectDelayMs,
+      slotsRefreshTimeout: connectTimeoutMs,
+      // A command follows at most this many MOVED/ASK/TRYAGAIN/CLUSTERDOWN answers (ioredis: 16), so a
+      // cluster failover costs a request a 503 after a few hundred ms rather than many command timeouts.
+      maxRedirections: 5,
+      redisOptions: { ...perNode, username: target.username, password: target.password },
+    };
+    const cluster = new Cluster(target.nodes, clusterOptions);
+    // ioredis connects to a node on its first command, and rejects other commands to it while that
+    // connect is under way (no offline queue): connect each node as soon as the cluster knows it.
+    cluster.on('+node', (node: Redis) => {
+      if (node.status === 'wait') node.connect().catch(() => undefined);
+    });
+    client = cluster;
+  }
+  watchOutages(client, target, logger);
+  return client;
+}
+
+// One warning per outage, not one per reconnect attempt; the listeners also keep ioredis from printing
+// "Unhandled error event".
+function watchOutages(client: RedisClient, target: RedisTarget, logger: RedisConnectionLogger | undefined): void {
+  const secrets = secretsOf(target);
+  const where = describeTarget(target);
+  let down = false;
+  const onError = (err: unknown): void => {
+    if (down) return;
+    down = true;
+    logger?.warn({ err: safeError(err, secrets), redis: where }, 'redis connection error; reconnecting');
+  };
+  client.on('error', onError);
+  // A Cluster reports failures of single nodes separately (it reroutes and refreshes slots by itself).
+  if (client instanceof Cluster) client.on('node error', onError);
+  client.on('ready', () => {
+    if (down) logger?.info({ redis: where }, 'redis connection restored');
+    down = false;
+  });
+}
