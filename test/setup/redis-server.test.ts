@@ -2,9 +2,9 @@
 // when the owning process is SIGKILLed (nothing of the owner runs then, so only the watchdog can do it).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
+import { createTestRedis } from '../helpers/redis.js';
 import { spawnRedisServer } from './redis-server.js';
 
 function alive(pid: number): boolean {
@@ -19,7 +19,7 @@ function alive(pid: number): boolean {
 describe('test redis-server', () => {
   it('answers on its own port and is gone once stopped', async () => {
     const server = await spawnRedisServer();
-    const client = new Redis(`redis://127.0.0.1:${server.port}`, { maxRetriesPerRequest: 1 });
+    const client = createTestRedis(`redis://127.0.0.1:${server.port}`);
     try {
       expect(await client.ping()).toBe('PONG');
       // No persistence: nothing is written to disk, nothing survives the run.
