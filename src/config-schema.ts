@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseClientKeys, parseOriginList, parseUrlList, splitList } from './config-lists.js';
+import { parseCidrs } from './http/ip-allow-list.js';
 
 /** Values used only in dev mode (the embedded emulator accepts them). */
 export const DEV_DEFAULTS = {
@@ -138,6 +139,28 @@ const fields = {
     .default(100)
     .describe('Live sessions one customer may hold; a new login beyond it ends the oldest'),
   RATE_LIMIT_SESSION_LIST_PER_MINUTE: z.coerce.number().int().positive().default(60).describe('Per-session budget of GET /auth/sessions'),
+
+  // --- issue 17: the password validation service (customer migration) ---
+  PASSWORD_VALIDATION_USERNAME: optionalString.describe(
+    'Basic-auth user SCAYLE sends to POST /checkout/password/credentials; with PASSWORD_VALIDATION_PASSWORD (both unset: no route)',
+  ),
+  PASSWORD_VALIDATION_PASSWORD: optionalString.describe('Basic-auth password of the password validation route'),
+  PASSWORD_VALIDATION_ALLOWED_IPS: list(parseCidrs, 'every entry must be an IP address or CIDR, e.g. 203.0.113.0/24').describe(
+    'Comma-separated CIDRs allowed to call the password validation route (client IP as TRUST_PROXY says); unset: any',
+  ),
+  PASSWORD_VALIDATION_CALLER_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(6000)
+    .describe('Budget per calling IP of the password validation route (all migrating logins of a shop come from SCAYLE)'),
+  PASSWORD_VALIDATION_EMAIL_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10)
+    .describe('Budget per e-mail of the password validation route'),
+  // --- end issue 17 ---
 };
 
 /** Every environment variable the service reads, with its description (for docs and .env.example checks). */
@@ -187,6 +210,15 @@ const crossVariableRules = z
       !isDevMode(read(env, 'DEV_MODE'), env.SCAYLE_AUTH_BASE_URL)
     ) {
       problem('PUBLIC_BASE_URL', 'required when SOCIAL_PROVIDERS is set');
+    }
+    // issue 17: the validation route needs both of its credentials; one alone is a half-done setup.
+    const validationUser = env.PASSWORD_VALIDATION_USERNAME !== undefined;
+    const validationPassword = env.PASSWORD_VALIDATION_PASSWORD !== undefined;
+    if (validationUser !== validationPassword) {
+      problem(
+        validationUser ? 'PASSWORD_VALIDATION_PASSWORD' : 'PASSWORD_VALIDATION_USERNAME',
+        'set both validation credentials or neither',
+      );
     }
     // Browsers drop a prefixed cookie set without Secure (and match the prefixes case-insensitively).
     const cookieName = read(env, 'SESSION_COOKIE_NAME');
@@ -251,6 +283,17 @@ function toConfig(e: Env) {
     sessionsPerCustomerMax: e.SESSIONS_PER_CUSTOMER_MAX,
     /** RATE_LIMIT_SESSION_LIST_PER_MINUTE: per-session budget of GET /auth/sessions. */
     sessionListPerMinute: e.RATE_LIMIT_SESSION_LIST_PER_MINUTE,
+    /** issue 17: the password validation route; undefined (no route) unless both credentials are set. */
+    passwordValidation:
+      e.PASSWORD_VALIDATION_USERNAME === undefined || e.PASSWORD_VALIDATION_PASSWORD === undefined
+        ? undefined
+        : {
+            username: e.PASSWORD_VALIDATION_USERNAME,
+            password: e.PASSWORD_VALIDATION_PASSWORD,
+            allowedIps: e.PASSWORD_VALIDATION_ALLOWED_IPS,
+            callerPerMinute: e.PASSWORD_VALIDATION_CALLER_PER_MINUTE,
+            emailPerMinute: e.PASSWORD_VALIDATION_EMAIL_PER_MINUTE,
+          },
   };
 }
 
