@@ -27,6 +27,9 @@ const globEscape = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
 
 export function createRedisCredentialStore(options: { redis: Redis; keyPrefix?: string }): CredentialStore {
   const { redis } = options;
+  // Defined now, before any traffic: with auto-pipelining on, a command defined while ioredis holds a
+  // pipeline of its own is missing from that pipeline and the reply handling throws (the bench found it).
+  markScript.define(redis);
   const prefix = options.keyPrefix ?? 'bff:';
   if (/[{}]/.test(prefix)) throw new TypeError('key prefix must be a string without braces');
   const key = (id: string): string => {
