@@ -1,6 +1,7 @@
 // The configuration schema: the environment in, the Config object out (Config is its output type). Rules
 // about one variable sit on its field; rules across variables sit in one superRefine (crossVariableRules).
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseClientKeys, parseOriginList, parseUrlList, splitList } from './config-lists.js';
 import { parseCidrs } from './http/ip-allow-list.js';
@@ -160,6 +161,18 @@ const fields = {
     .positive()
     .default(10)
     .describe('Budget per e-mail of the password validation route'),
+  PASSWORD_VALIDATION_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Hash checks run at once; 0 (default): one less than the CPU count, at least 1, so sessions keep a core'),
+  PASSWORD_VALIDATION_QUEUE_MAX: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(16)
+    .describe('Hash checks that may wait for a slot; beyond it the route answers 503 with retry-after at once'),
   // --- end issue 17 ---
 };
 
@@ -293,6 +306,8 @@ function toConfig(e: Env) {
             allowedIps: e.PASSWORD_VALIDATION_ALLOWED_IPS,
             callerPerMinute: e.PASSWORD_VALIDATION_CALLER_PER_MINUTE,
             emailPerMinute: e.PASSWORD_VALIDATION_EMAIL_PER_MINUTE,
+            concurrency: e.PASSWORD_VALIDATION_CONCURRENCY || Math.max(1, availableParallelism() - 1),
+            queueMax: e.PASSWORD_VALIDATION_QUEUE_MAX,
           },
   };
 }

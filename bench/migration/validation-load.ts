@@ -27,7 +27,9 @@ const hashes = {
 const redis = await startPrivateRedis();
 const keys = randomBytes(32).toString('base64url');
 const env = { DEV_MODE: 'true', REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'bench:', SESSION_ENCRYPTION_KEYS: keys };
-const emulator = await startTarget('emulator', 'emulator.ts', { options: { clientId: 'c', clientSecret: 's', shopId: 1, shopSecret: 'x' } });
+const emulator = await startTarget('emulator', 'emulator.ts', {
+  options: { clientId: 'c', clientSecret: 's', shopId: 1, shopSecret: 'x' },
+});
 const service = await startTarget('service', 'service.ts', {
   env: {
     ...env,
@@ -48,19 +50,34 @@ const service = await startTarget('service', 'service.ts', {
 
 try {
   const file = join(mkdtempSync(join(tmpdir(), 'validation-load-')), 'legacy.csv');
-  const rows = Object.entries(hashes).flatMap(([format, hash]) => Array.from({ length: format === "bcrypt" ? 200 : 100 }, (_, i) => `${format}${i}@example.com,"${hash}"`));
+  const rows = Object.entries(hashes).flatMap(([format, hash]) =>
+    Array.from({ length: format === 'bcrypt' ? 200 : 100 }, (_, i) => `${format}${i}@example.com,"${hash}"`),
+  );
   writeFileSync(file, `email,hash\n${rows.join('\n')}\n`);
   await runImportCli([file], env, { out: () => undefined, err: (l) => process.stderr.write(`${l}\n`) });
 
-  const pool = new Pool(service.url, { connections: 32 });
+  // Separate pools: validations must not queue behind session lookups (or each other) on the client side.
+  const pool = new Pool(service.url, { connections: 8 });
+  const checkPool = new Pool(service.url, { connections: RATE * seconds });
   const call = async (method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: unknown) => {
     const started = performance.now();
-    const res = await pool.request({ method, path, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const res = await (method === 'POST' ? checkPool : pool).request({
+      method,
+      path,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     const text = await res.body.text();
     return { status: res.statusCode, ms: performance.now() - started, headers: res.headers, text };
   };
   const json = { 'content-type': 'application/json' };
-  const reg = await call('POST', '/auth/register', json, { gender: 'f', first_name: 'B', last_name: 'L', email: 'load@example.com', password: 'load-password-1' });
+  const reg = await call('POST', '/auth/register', json, {
+    gender: 'f',
+    first_name: 'B',
+    last_name: 'L',
+    email: 'load@example.com',
+    password: 'load-password-1',
+  });
   const cookie = String(reg.headers['set-cookie']).split(';')[0]!;
 
   /** Closed-loop session lookups for `seconds`; resolves to their latencies. */
@@ -91,8 +108,10 @@ try {
       const password = kind === 'right' ? 'right-password' : 'wrong-password';
       pending.push(
         call('POST', '/checkout/password/credentials', { ...json, authorization: auth }, { email, password }).then((r) => {
-          if (r.status !== 200) throw new Error(`validation answered ${r.status}`);
-          (byOutcome[`${kind === 'unknown' ? 'unknown e-mail' : `${format} ${kind}`}`] ??= []).push(r.ms);
+          if (r.status !== 200 && r.status !== 503) throw new Error(`validation answered ${r.status}`);
+          const name =
+            r.status === 503 ? 'refused (503, slots and queue full)' : kind === 'unknown' ? 'unknown e-mail' : `${format} ${kind}`;
+          (byOutcome[name] ??= []).push(r.ms);
         }),
       );
       await new Promise((done) => setTimeout(done, 1000 / RATE));
@@ -108,13 +127,35 @@ try {
   const line = (name: string, values: number[]) =>
     process.stdout.write(`| ${name} | ${values.length} | ${pct(values, 50)} | ${pct(values, 99)} |\n`);
 
+  /** One check at a time (no queueing): the latency of a wrong password against an unknown e-mail. */
+  const parity = async (): Promise<Record<string, number[]>> => {
+    const out: Record<string, number[]> = { 'bcrypt wrong (sequential)': [], 'unknown e-mail (sequential)': [] };
+    for (let i = 0; i < 40; i += 1) {
+      const unknown = i % 2 === 1;
+      const email = unknown ? `seq${i}@example.com` : `bcrypt${i % 100}@example.com`;
+      const r = await call(
+        'POST',
+        '/checkout/password/credentials',
+        { ...json, authorization: auth },
+        { email, password: 'wrong-password' },
+      );
+      out[unknown ? 'unknown e-mail (sequential)' : 'bcrypt wrong (sequential)']!.push(r.ms);
+    }
+    return out;
+  };
+
+  const sequential = await parity();
   const alone = await sessions();
   const [loaded, checks] = await Promise.all([sessions(), validations()]);
-  process.stdout.write(`\n${seconds} s per phase, ${RATE} validations/s in the second\n\n| what | n | p50 ms | p99 ms |\n| --- | --- | --- | --- |\n`);
+  process.stdout.write(
+    `\n${seconds} s per phase, ${RATE} validations/s in the second\n\n| what | n | p50 ms | p99 ms |\n| --- | --- | --- | --- |\n`,
+  );
   line('GET /auth/session alone', alone);
   line(`GET /auth/session with ${RATE} validations/s`, loaded);
   for (const [name, values] of Object.entries(checks).sort()) line(`validation: ${name}`, values);
+  for (const [name, values] of Object.entries(sequential)) line(`validation: ${name}`, values);
   await pool.close();
+  await checkPool.close();
 } finally {
   await service.stop();
   await emulator.stop();

@@ -3,6 +3,7 @@
 // unreadable record) is verified against a dummy of the kind most records have (written by the import),
 // so both answer false after about the same work. The password lives only in this call's arguments.
 import type { SessionCrypto } from '../sessions/session-crypto.js';
+import type { CheckLimiter } from './check-limiter.js';
 import { credentialId, type CredentialStore } from './credential-store.js';
 import { UnsupportedHashError, type HashFormats } from './hash-formats.js';
 
@@ -16,6 +17,8 @@ export interface PasswordValidatorOptions {
   store: CredentialStore;
   crypto: SessionCrypto;
   formats: HashFormats;
+  /** Bounds concurrent checks (real and dummy alike); throws BusyError past its queue. Default: none. */
+  limiter?: CheckLimiter;
   now?: () => number;
   /** How long the store's dummy hash is cached; default 60 s (an import's new dummy is used after that). */
   dummyCacheMs?: number;
@@ -29,6 +32,7 @@ export const FALLBACK_DUMMY = '$2b$10$' + 'abcdefghijklmnopqrstuv'.repeat(3).sli
 
 export function createPasswordValidator(options: PasswordValidatorOptions): PasswordValidator {
   const { store, crypto, formats, now = Date.now, dummyCacheMs = 60_000 } = options;
+  const limited = <T>(task: () => Promise<T>): Promise<T> => (options.limiter ? options.limiter.run(task) : task());
   let dummy: { hash: string; until: number } | undefined;
 
   const currentDummy = async (): Promise<string> => {
@@ -69,11 +73,12 @@ export function createPasswordValidator(options: PasswordValidatorOptions): Pass
       }
       if (!recognised || hash === undefined) {
         const fake = formats.recognise(dummyHash);
-        await fake.format.verify(fake.format.dummyLike(dummyHash), password);
+        await limited(() => fake.format.verify(fake.format.dummyLike(dummyHash), password));
         options.onOutcome?.('unknown', fake.format.name);
         return false;
       }
-      const valid = await recognised.format.verify(hash, password);
+      const { format } = recognised;
+      const valid = await limited(() => format.verify(hash, password));
       options.onOutcome?.(valid ? 'valid' : 'invalid', recognised.format.name);
       if (valid && stored?.migratedAt === undefined) {
         // Bookkeeping only: the password was right whether or not the mark lands.

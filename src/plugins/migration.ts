@@ -6,6 +6,7 @@ import fp from 'fastify-plugin';
 import { createMemoryCredentialStore } from '../migration/credential-store-memory.js';
 import { createRedisCredentialStore } from '../migration/credential-store-redis.js';
 import type { CredentialStore } from '../migration/credential-store.js';
+import { createCheckLimiter } from '../migration/check-limiter.js';
 import { createHashFormats } from '../migration/hash-formats.js';
 import { createPasswordValidator, type PasswordValidator } from '../migration/password-validator.js';
 import { createSessionCrypto } from '../sessions/session-crypto.js';
@@ -21,6 +22,8 @@ declare module 'fastify' {
 export const migrationPlugin = fp(
   async (app: FastifyInstance, { config, overrides }: DependencyPluginOptions) => {
     const { redis, metrics } = app;
+    const settings = config.passwordValidation;
+    if (!settings) throw new Error('the migration plugin needs PASSWORD_VALIDATION_* (app.ts registers it only then)');
     const store =
       redis && config.redis
         ? createRedisCredentialStore({ redis, keyPrefix: config.redis.keyPrefix })
@@ -38,6 +41,7 @@ export const migrationPlugin = fp(
         store,
         crypto: createSessionCrypto(config.session.encryptionKeys),
         formats,
+        limiter: createCheckLimiter({ concurrency: settings.concurrency, queueMax: settings.queueMax }),
         ...(overrides.now ? { now: overrides.now } : {}),
         onOutcome: (outcome, format) => metrics.passwordValidations.inc({ outcome, format }),
         onUnreadable: () => app.log.warn('a legacy credential record could not be decrypted (key removed from SESSION_ENCRYPTION_KEYS?)'),

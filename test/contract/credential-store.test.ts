@@ -31,7 +31,12 @@ const adapters: [string, () => Promise<CredentialStore>][] = [
 describe.each(adapters)('%s credential store', (_name, make) => {
   it('creates, then updates, and keeps the migrated mark across a re-import', async () => {
     const store = await make();
-    expect(await store.putMany([{ id: 'a', sealed: Buffer.from('one'), format: 'bcrypt' }, { id: 'b', sealed: Buffer.from('two'), format: 'phpass' }])).toEqual({
+    expect(
+      await store.putMany([
+        { id: 'a', sealed: Buffer.from('one'), format: 'bcrypt' },
+        { id: 'b', sealed: Buffer.from('two'), format: 'phpass' },
+      ]),
+    ).toEqual({
       created: 2,
       updated: 0,
     });
@@ -54,7 +59,10 @@ describe.each(adapters)('%s credential store', (_name, make) => {
 
   it('lists summaries and keeps the dummy', async () => {
     const store = await make();
-    await store.putMany([{ id: 'p', sealed: Buffer.from('x'), format: 'bcrypt' }, { id: 'q', sealed: Buffer.from('y'), format: 'bcrypt' }]);
+    await store.putMany([
+      { id: 'p', sealed: Buffer.from('x'), format: 'bcrypt' },
+      { id: 'q', sealed: Buffer.from('y'), format: 'bcrypt' },
+    ]);
     await store.markMigrated('q', 5);
     const all = [];
     for await (const page of store.summaries()) all.push(...page);

@@ -119,3 +119,20 @@ describe('rate limits', () => {
     expect(limited.headers['retry-after']).toBeDefined();
   });
 });
+
+describe('hash-check limit', () => {
+  it('answers 503 with retry-after when every slot is busy and the queue is full', async () => {
+    const stack = await stackWith({ PASSWORD_VALIDATION_CONCURRENCY: '1', PASSWORD_VALIDATION_QUEUE_MAX: '0' });
+    // Cost 13: a check takes long enough (hundreds of ms) that the other requests arrive while it runs.
+    await seedCredentials(stack, [{ email: 'slow@example.com', hash: await bcrypt.hash('pw', 13) }]);
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => validate(stack.url, { body: { email: 'slow@example.com', password: 'wrong' } })),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses[0]).toBe(200);
+    expect(statuses).toContain(503);
+    const busy = answers.find((a) => a.status === 503)!;
+    expect(busy.body?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(busy.headers['retry-after']).toBe('1');
+  });
+});

@@ -8,6 +8,7 @@ import { AppError } from '../../errors.js';
 import { basicAuthPlugin } from '../../http/basic-auth.js';
 import { createIpAllowList } from '../../http/ip-allow-list.js';
 import { problems } from '../../http/schemas.js';
+import { BusyError } from '../../migration/check-limiter.js';
 import { credentialsOf, responseOf, validationRequest, validationResponse } from '../../migration/validation-schema.js';
 
 export const PASSWORD_VALIDATION_PATH = '/checkout/password/credentials';
@@ -41,7 +42,13 @@ export async function credentialsRoutes(app: FastifyInstance): Promise<void> {
       preHandler: (request) => emailLimit(request, credentialsOf(request.body).email),
       handler: async (request) => {
         const { email, password } = credentialsOf(request.body);
-        return responseOf(await app.passwordValidator.check(email, password));
+        try {
+          return responseOf(await app.passwordValidator.check(email, password));
+        } catch (error) {
+          if (error instanceof BusyError)
+            throw new AppError('SERVICE_UNAVAILABLE', { detail: error.message, headers: { 'retry-after': '1' } });
+          throw error;
+        }
       },
     });
   });
