@@ -23,20 +23,22 @@ export function createImportProgress(options: ProgressOptions): ImportProgress {
   const { totalBytes, now = Date.now, intervalMs = 5_000 } = options;
   const started = now();
   const rate = (lines: number): number => Math.round(lines / Math.max((now() - started) / 1000, 0.001));
+  const eta = (bytes: number): number => Math.round(((totalBytes - bytes) * ((now() - started) / Math.max(bytes, 1))) / 1000);
 
   if (options.tty) {
     const bar = new cliProgress.SingleBar(
       {
-        format: 'importing [{bar}] {percentage}% | {lines} lines | {rate} lines/s | ETA {eta_formatted}',
+        format: 'importing [{bar}] {percentage}% | {lines} lines | {rate} lines/s | ETA {etaSeconds} s',
         stream: options.stream ?? process.stderr,
         etaBuffer: 50,
         hideCursor: true,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(Math.max(totalBytes, 1), 0, { lines: 0, rate: 0 });
+    // Our own ETA from bytes read: the bar's own one shows "NULL" (cut to "LL") once it has no estimate.
+    bar.start(Math.max(totalBytes, 1), 0, { lines: 0, rate: 0, etaSeconds: '?' });
     return {
-      update: (bytes, lines) => bar.update(bytes, { lines, rate: rate(lines) }),
+      update: (bytes, lines) => bar.update(bytes, { lines, rate: rate(lines), etaSeconds: eta(bytes) }),
       stop: () => bar.stop(),
     };
   }
@@ -47,9 +49,7 @@ export function createImportProgress(options: ProgressOptions): ImportProgress {
       const t = now();
       if (t - last < intervalMs) return;
       last = t;
-      const perByte = (t - started) / Math.max(bytes, 1);
-      const eta = Math.round(((totalBytes - bytes) * perByte) / 1000);
-      options.out(`progress: ${lines} lines, ${mb(bytes)} of ${mb(totalBytes)}, ${rate(lines)} lines/s, ETA ${eta} s`);
+      options.out(`progress: ${lines} lines, ${mb(bytes)} of ${mb(totalBytes)}, ${rate(lines)} lines/s, ETA ${eta(bytes)} s`);
     },
     stop: () => undefined,
   };
