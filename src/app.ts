@@ -35,6 +35,9 @@ import { socialLoginRoutes } from './routes/auth/social.js';
 import { ssoRoutes } from './routes/auth/sso.js';
 import { healthRoutes } from './routes/ops/health.js';
 import type { TracingOverrides } from './telemetry/index.js';
+// issue 17: customer migration
+import { migrationPlugin } from './plugins/migration.js';
+import { credentialsRoutes } from './routes/migration/credentials.js';
 
 export interface BuildOverrides extends DependencyOverrides {
   /** Where logs go (tests capture them); default stdout. */
@@ -100,6 +103,11 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(logoutRedirectRoutes);
   await app.register(socialLoginRoutes);
   await app.register(ssoRoutes);
+  // issue 17: the password validation route and its dependencies, only when both credentials are set.
+  if (config.passwordValidation) {
+    await app.register(migrationPlugin, { config, overrides });
+    await app.register(credentialsRoutes);
+  }
   // The demo storefront page: a dev-mode aid, never served against a real SCAYLE.
   if (config.devMode) await app.register(demoRoutes);
 

@@ -1,9 +1,11 @@
 // The configuration schema: the environment in, the Config object out (Config is its output type). Rules
 // about one variable sit on its field; rules across variables sit in one superRefine (crossVariableRules).
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseClientKeys, parseOriginList, parseUrlList, splitList } from './config-lists.js';
 import { hostPortList, redisRules, redisTarget } from './redis/config.js';
+import { parseCidrs } from './http/ip-allow-list.js';
 
 /** Values used only in dev mode (the embedded emulator accepts them). */
 export const DEV_DEFAULTS = {
@@ -157,6 +159,39 @@ const fields = {
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional().describe('OTLP collector base URL; setting it turns traces on'),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional().describe('OTLP traces URL; setting it turns traces on'),
   OTEL_SDK_DISABLED: z.stringbool().default(false).describe('true: no traces whatever the other OTEL_* variables say'),
+  // --- issue 17: the password validation service (customer migration) ---
+  PASSWORD_VALIDATION_USERNAME: optionalString.describe(
+    'Basic-auth user SCAYLE sends to POST /checkout/password/credentials; with PASSWORD_VALIDATION_PASSWORD (both unset: no route)',
+  ),
+  PASSWORD_VALIDATION_PASSWORD: optionalString.describe('Basic-auth password of the password validation route'),
+  PASSWORD_VALIDATION_ALLOWED_IPS: list(parseCidrs, 'every entry must be an IP address or CIDR, e.g. 203.0.113.0/24').describe(
+    'Comma-separated CIDRs allowed to call the password validation route (client IP as TRUST_PROXY says); unset: any',
+  ),
+  PASSWORD_VALIDATION_CALLER_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(6000)
+    .describe('Budget per calling IP of the password validation route (all migrating logins of a shop come from SCAYLE)'),
+  PASSWORD_VALIDATION_EMAIL_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10)
+    .describe('Budget per e-mail of the password validation route'),
+  PASSWORD_VALIDATION_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Hash checks run at once; 0 (default): one less than the CPU count, at least 1, so sessions keep a core'),
+  PASSWORD_VALIDATION_QUEUE_MAX: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(16)
+    .describe('Hash checks that may wait for a slot; beyond it the route answers 503 with retry-after at once'),
+  // --- end issue 17 ---
 };
 
 /** Every environment variable the service reads, with its description (for docs and .env.example checks). */
@@ -208,6 +243,15 @@ const crossVariableRules = z
       problem('PUBLIC_BASE_URL', 'required when SOCIAL_PROVIDERS is set');
     }
     redisRules(env, problem);
+    // issue 17: the validation route needs both of its credentials; one alone is a half-done setup.
+    const validationUser = env.PASSWORD_VALIDATION_USERNAME !== undefined;
+    const validationPassword = env.PASSWORD_VALIDATION_PASSWORD !== undefined;
+    if (validationUser !== validationPassword) {
+      problem(
+        validationUser ? 'PASSWORD_VALIDATION_PASSWORD' : 'PASSWORD_VALIDATION_USERNAME',
+        'set both validation credentials or neither',
+      );
+    }
     // Browsers drop a prefixed cookie set without Secure (and match the prefixes case-insensitively).
     const cookieName = read(env, 'SESSION_COOKIE_NAME');
     if (cookieName !== undefined && /^__(host|secure)-/i.test(cookieName) && read(env, 'SESSION_COOKIE_SECURE') !== true) {
@@ -275,6 +319,19 @@ function toConfig(e: Env) {
     sessionListPerMinute: e.RATE_LIMIT_SESSION_LIST_PER_MINUTE,
     /** issue 19: server.ts loads src/telemetry/ only when this is true (the SDK reads the OTEL_* variables itself). */
     tracingEnabled: tracingEnabled(e),
+    /** issue 17: the password validation route; undefined (no route) unless both credentials are set. */
+    passwordValidation:
+      e.PASSWORD_VALIDATION_USERNAME === undefined || e.PASSWORD_VALIDATION_PASSWORD === undefined
+        ? undefined
+        : {
+            username: e.PASSWORD_VALIDATION_USERNAME,
+            password: e.PASSWORD_VALIDATION_PASSWORD,
+            allowedIps: e.PASSWORD_VALIDATION_ALLOWED_IPS,
+            callerPerMinute: e.PASSWORD_VALIDATION_CALLER_PER_MINUTE,
+            emailPerMinute: e.PASSWORD_VALIDATION_EMAIL_PER_MINUTE,
+            concurrency: e.PASSWORD_VALIDATION_CONCURRENCY || Math.max(1, availableParallelism() - 1),
+            queueMax: e.PASSWORD_VALIDATION_QUEUE_MAX,
+          },
   };
 }
 

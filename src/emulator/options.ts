@@ -1,5 +1,6 @@
 // The emulator's switches: every SCAYLE behaviour that upstream-contract.md marks [INF]/[UNKNOWN] is one of
 // these, so tests can pin the BFF against each plausible variant instead of one guess.
+import type { ExternalPasswordValidation } from './external-password.js';
 
 /** Rotation policy for refresh tokens (§5.10: invalidation of a used refresh token is [UNKNOWN]). */
 export type RotationMode = 'strict' | 'grace' | 'off';
@@ -76,6 +77,8 @@ export interface EmulatorOptions {
   clientKey?: string;
   /** [INF] `iss` claim. Default: the emulator's own origin. */
   issuer?: string;
+  /** Seed 001: the shop's password validation service, asked on login for customers flagged externalPassword. */
+  externalPasswordValidation?: ExternalPasswordValidation;
   /** Fastify request logging. Default false. */
   logger?: boolean;
   /** Clock in epoch ms, so tests can move time. Default Date.now. */
@@ -83,7 +86,8 @@ export interface EmulatorOptions {
 }
 
 /** Options with every default filled in; the object routes read on each request (so setOptions applies at once). */
-type OptionalSetting = 'unknownEmailStatus' | 'externalRedirectError' | 'externalCallbackUrls' | 'clientKey' | 'issuer';
+type OptionalSetting =
+  'unknownEmailStatus' | 'externalRedirectError' | 'externalCallbackUrls' | 'clientKey' | 'issuer' | 'externalPasswordValidation';
 export type Settings = Required<Omit<EmulatorOptions, OptionalSetting>> & Pick<EmulatorOptions, OptionalSetting>;
 
 export const DEFAULT_MAGIC_LINK_URL = 'http://localhost:3000/magic-link?token={token}';

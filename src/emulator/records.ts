@@ -36,6 +36,8 @@ export interface Customer {
   passwordHash?: string;
   /** IDP key or social provider the customer signed up or linked with. */
   idp?: string;
+  /** Seed 001: migrated from a shop whose validation service checks the password until the first login. */
+  externalPassword?: boolean;
 }
 
 /** One login session: the chain of access/refresh tokens born from one sign-in, revoked as a unit. */

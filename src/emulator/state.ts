@@ -31,6 +31,8 @@ export class EmulatorState {
   /** Recent request headers per endpoint, bounded so a long dev run cannot grow without limit. */
   private readonly recent = new Map<string, IncomingHttpHeaders[]>();
   private nextCustomerId = 1;
+  /** Seed 001: calls made to the shop's password validation service. */
+  externalPasswordChecks = 0;
 
   constructor(private readonly clock: () => number = Date.now) {}
 

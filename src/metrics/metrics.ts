@@ -110,6 +110,13 @@ export function createMetrics() {
       registers,
     }),
     ...rateLimitFallbackMetrics(registers),
+    // --- issue 17 ---
+    passwordValidations: new Counter({
+      name: 'password_validations_total',
+      help: 'Password validation checks (customer migration), by outcome (valid, invalid, unknown e-mail) and hash format',
+      labelNames: ['outcome', 'format'] as const,
+      registers,
+    }),
   };
   // Every reason is exported from the start (at 0), so an alert on one can tell "none yet" from "absent".
   for (const reason of REFRESH_FAILURE_REASONS) metrics.refreshFailures.labels(reason).inc(0);

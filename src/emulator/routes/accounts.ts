@@ -1,6 +1,7 @@
 // §5.1–5.3: register, password login and guest login (Basic auth), each answering a fresh token family.
 import type { FastifyInstance } from 'fastify';
 import type { EmulatorContext } from '../context.js';
+import { checkExternalPassword } from '../external-password.js';
 import { gate } from '../gate.js';
 import { checkClient, fail, parseBody } from '../http.js';
 import { hashPassword, verifyPassword } from '../passwords.js';
@@ -42,7 +43,12 @@ export function accountRoutes(app: FastifyInstance, ctx: EmulatorContext): void 
       const status = settings.unknownEmailStatus ?? settings.wrongPasswordStatus;
       return fail(reply, status, 'invalid_credentials', 'The user credentials were incorrect.');
     }
-    if (!(await verifyPassword(body.password, customer.passwordHash))) {
+    // Seed 001: a migrated customer's first login is checked by the shop's validation service.
+    const external = customer.externalPassword === true && customer.passwordHash === undefined;
+    const valid = external
+      ? await checkExternalPassword(state, settings.externalPasswordValidation, customer, body.password)
+      : await verifyPassword(body.password, customer.passwordHash);
+    if (!valid) {
       return fail(reply, settings.wrongPasswordStatus, 'invalid_credentials', 'The user credentials were incorrect.');
     }
     return reply.code(200).send(await issueForCustomer(ctx, customer));

@@ -52,6 +52,7 @@ const optionsPatch = z
     magicLinkCreatesCustomer: z.boolean(),
     clientKey: z.string().min(1).nullable(),
     issuer: z.string().min(1).nullable(),
+    externalPasswordValidation: z.strictObject({ url: z.url(), username: z.string().min(1), password: z.string().min(1) }).nullable(),
   })
   .partial();
 
@@ -88,6 +89,28 @@ export function adminRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
     patchSettings(ctx.settings, cleaned);
     return reply.code(204).send();
   });
+
+  // Seed 001: a migrated customer whose password the shop's validation service checks on first login.
+  app.post('/__emulator/external-customers', (request, reply) => {
+    const body = parseBody(
+      z.strictObject({ email: z.email(), first_name: z.string().default(''), last_name: z.string().default('') }),
+      request.body,
+      reply,
+    );
+    if (!body) return reply;
+    const existing = state.findRegisteredByEmail(body.email);
+    if (existing) return reply.code(409).send({ error: 'conflict' });
+    const customer = state.addCustomer({
+      email: body.email,
+      firstName: body.first_name,
+      lastName: body.last_name,
+      guest: false,
+      externalPassword: true,
+    });
+    return reply.code(201).send({ id: customer.id });
+  });
+
+  app.get('/__emulator/external-password-checks', (_request, reply) => reply.send({ calls: state.externalPasswordChecks }));
 
   app.post('/__emulator/social-codes', (request, reply) => {
     const body = parseBody(z.object({ provider: z.string().min(1), email: z.string().min(3) }), request.body, reply);
