@@ -156,9 +156,8 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
     }
     const summaries = scenarios.map((s) => summarise(s.id, s.system, s.route, samples[s.id]!));
     const tracing = await collectTracing(world, answered);
-    log(
-      `tracing: ${tracing.exports} OTLP exports, ${JSON.stringify(tracing.spans)} request spans for ${JSON.stringify(tracing.requests)} requests`,
-    );
+    log(`tracing: ${tracing.exports} OTLP exports; request spans at the sink ${JSON.stringify(tracing.spans)}`);
+    log(`tracing: requests answered ${JSON.stringify(tracing.requests)}`);
     const bytes = await measureSessionBytes(redis, world);
     log(`Redis per session: service ${Math.round(bytes.servicePerSession)} B, naive ${Math.round(bytes.naivePerSession)} B`);
 
