@@ -30,7 +30,7 @@ export function tracingSection(r: Pick<BenchReport, 'summaries' | 'tracing'>): s
         `${n(off.rps.median)} / ${n(on.rps.median)}`,
         `${(on.rps.median / off.rps.median).toFixed(2)}x`,
         `${n(off.p99)} / ${n(on.p99)}`,
-        requests === undefined || spans === undefined ? '–' : `${n(spans)} of ${n(requests)}`,
+        requests === undefined || spans === undefined ? '–' : `${n(spans)} / ${n(requests)}`,
       ],
     ];
   });
@@ -42,10 +42,20 @@ export function tracingSection(r: Pick<BenchReport, 'summaries' | 'tracing'>): s
       'The same sessions through a third service instance with traces on as production turns them on',
       "(`OTEL_TRACES_EXPORTER=otlp`, OTLP/HTTP protobuf, the SDK's default batching) exporting to a local sink that accepts",
       'and discards every POST (`bench/targets/trace-sink.ts`, its own process: its CPU is not counted), same rounds.',
-      "CPU is the traced process's own, exporter included.",
+      "CPU is the traced process's own, exporter included. Spans: the request spans the sink received against the requests",
+      'counted; a timed run ends with one request per connection in flight, answered (and traced) after autocannon stops counting.',
     ].join(' '),
     table(
-      ['route', 'CPU µs/req off', 'on', 'CPU on ÷ off', 'req/s off / on', 'req/s on ÷ off', 'p99 ms off / on', 'request spans at the sink'],
+      [
+        'route',
+        'CPU µs/req off',
+        'on',
+        'CPU on ÷ off',
+        'req/s off / on',
+        'req/s on ÷ off',
+        'p99 ms off / on',
+        'request spans at the sink / requests counted',
+      ],
       rows,
     ),
     t === undefined ? '' : `The sink received ${n(t.exports)} OTLP exports, ${n(t.bytes / 1024)} KiB in all.`,
