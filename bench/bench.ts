@@ -12,7 +12,7 @@ import { runWithShedding } from './lib/shedding.js';
 import { buildScenarios } from './lib/scenarios.js';
 import { checkTargets, summarise, type Summary, type TargetCheck } from './lib/stats.js';
 import { runStorm, type StormResult } from './lib/storm.js';
-import { startWorld, type World } from './lib/world.js';
+import { TRACED_SPAN_NAMES, startWorld, type World } from './lib/world.js';
 
 export interface BenchConfig {
   mode: 'full' | 'quick';
@@ -78,7 +78,33 @@ export interface BenchReport {
   storm: StormResult;
   /** GET /auth/session at saturation with utilisation shedding on; only when the rounds ran with it off. */
   shedding: Sample | undefined;
+  /** What reached the trace sink from the traced instance (absent in reports of older runs). */
+  tracing?: TracingResult;
   checks: TargetCheck[];
+}
+
+export interface TracingResult {
+  /** Requests the traced instance answered, warm-up included, by span name of their route. */
+  requests: Record<string, number>;
+  /** Request spans that reached the sink, by span name. */
+  spans: Record<string, number>;
+  /** OTLP export POSTs and their bytes. */
+  exports: number;
+  bytes: number;
+}
+
+/** Stops the traced instance (its shutdown flushes the spans still queued), then asks the sink what arrived. */
+async function collectTracing(world: World, answered: Record<string, number>): Promise<TracingResult> {
+  await world.serviceTraced.stop();
+  const reply = await fetch(`${world.traceSink.url}/stats`);
+  const stats = (await reply.json()) as { exports: number; bytes: number; spansByName: Record<string, number> };
+  const [session, token] = TRACED_SPAN_NAMES as [string, string];
+  return {
+    requests: { [session]: answered['traced/session'] ?? 0, [token]: answered['traced/token'] ?? 0 },
+    spans: stats.spansByName,
+    exports: stats.exports,
+    bytes: stats.bytes,
+  };
 }
 
 export async function runBench(config: BenchConfig): Promise<BenchReport> {
@@ -107,9 +133,11 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
     };
     world = await startWorld(worldOptions);
     const scenarios = buildScenarios(world);
+    // Every request answered per scenario, warm-up included: the traced instance exports a span for each.
+    const answered: Record<string, number> = Object.fromEntries(scenarios.map((s) => [s.id, 0]));
     if (config.warmupS > 0) {
       log('warming up');
-      for (const s of scenarios) await runLoad(s.target, s.spec, { ...load, durationS: config.warmupS });
+      for (const s of scenarios) answered[s.id]! += (await runLoad(s.target, s.spec, { ...load, durationS: config.warmupS })).responses;
     }
     const samples: Record<string, Sample[]> = Object.fromEntries(scenarios.map((s) => [s.id, []]));
     for (let round = 0; round < config.rounds; round += 1) {
@@ -118,6 +146,7 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
         const s = scenarios[(i + round) % scenarios.length]!;
         const sample = await runLoad(s.target, s.spec, load);
         samples[s.id]!.push(sample);
+        answered[s.id]! += sample.responses;
         const failed = sample.failures ? `, ${sample.failures} failed ${JSON.stringify(sample.statuses)}` : '';
         log(
           `round ${round + 1}/${config.rounds} ${s.id}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99} ms, ` +
@@ -126,6 +155,9 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
       }
     }
     const summaries = scenarios.map((s) => summarise(s.id, s.system, s.route, samples[s.id]!));
+    const tracing = await collectTracing(world, answered);
+    log(`tracing: ${tracing.exports} OTLP exports; request spans at the sink ${JSON.stringify(tracing.spans)}`);
+    log(`tracing: requests answered ${JSON.stringify(tracing.requests)}`);
     const bytes = await measureSessionBytes(redis, world);
     log(`Redis per session: service ${Math.round(bytes.servicePerSession)} B, naive ${Math.round(bytes.naivePerSession)} B`);
 
@@ -166,7 +198,20 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
     };
     const { log: _log, ...recorded } = config;
     const checks = checkTargets({ summaries, bytes, scaling, storm });
-    return { config: recorded, startedAt, finishedAt: new Date(), machine, summaries, samples, bytes, scaling, storm, shedding, checks };
+    return {
+      config: recorded,
+      startedAt,
+      finishedAt: new Date(),
+      machine,
+      summaries,
+      samples,
+      bytes,
+      scaling,
+      storm,
+      shedding,
+      tracing,
+      checks,
+    };
   } finally {
     await world?.close();
     const deleted = await cleanupPrefix(redis, config.prefix);

@@ -3,6 +3,7 @@
 import type { BenchReport } from '../bench.js';
 import { median, type Summary } from './stats.js';
 import { ROUTE_LABELS, SYSTEM_LABELS, type Route, type System } from './scenarios.js';
+import { tracingSection } from './report-tracing.js';
 
 const n = (value: number, digits = 0): string =>
   value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -97,6 +98,7 @@ export function renderReport(r: BenchReport, analysis: string | undefined): stri
       ratioRows(r.summaries),
     ),
     loggingSection(r.summaries),
+    tracingSection(r),
     '## Redis per session',
     [
       "MEMORY USAGE … SAMPLES 0 of the keys of live sessions. The bench's key prefixes are longer than the defaults; the last",

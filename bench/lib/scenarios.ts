@@ -5,7 +5,7 @@ import type { RequestSpec } from './load.js';
 import type { Target } from './proc.js';
 import type { World } from './world.js';
 
-export type System = 'fastify' | 'upstream' | 'service' | 'quiet' | 'naive';
+export type System = 'fastify' | 'upstream' | 'service' | 'quiet' | 'traced' | 'naive';
 export type Route = 'hello' | 'redis' | 'session' | 'token' | 'login' | 'guest' | 'refresh';
 
 export interface Scenario {
@@ -21,6 +21,7 @@ export const SYSTEM_LABELS: Record<System, string> = {
   upstream: 'emulator direct',
   service: 'service',
   quiet: 'service, LOG_LEVEL=warn',
+  traced: 'service, tracing on (OTLP)',
   naive: 'naive (Express)',
 };
 
@@ -38,7 +39,7 @@ const withCookies = (cookies: string[]) => cookies.map((cookie) => ({ headers: {
 
 /** The same five routes, as the service and the naive baseline both expose them. */
 export function bffScenarios(
-  system: 'service' | 'quiet' | 'naive',
+  system: 'service' | 'quiet' | 'traced' | 'naive',
   a: Target,
   b: Target,
   cookiesA: string[],
@@ -105,6 +106,10 @@ export function buildScenarios(world: World): Scenario[] {
     ...bffScenarios('service', world.serviceA, world.serviceB, world.cookies.serviceA, world.cookies.serviceB, world.emails.a),
     // The same sessions through a second instance without per-request log lines: what logging costs.
     ...bffScenarios('quiet', world.serviceQuiet, world.serviceQuiet, world.cookies.serviceA, [], world.emails.a).filter(
+      (s) => s.route === 'session' || s.route === 'token',
+    ),
+    // And through a third with traces on: what tracing costs (the sink counts the spans that arrive).
+    ...bffScenarios('traced', world.serviceTraced, world.serviceTraced, world.cookies.serviceA, [], world.emails.a).filter(
       (s) => s.route === 'session' || s.route === 'token',
     ),
     ...bffScenarios('naive', world.naiveA, world.naiveB, world.cookies.naiveA, world.cookies.naiveB, world.emails.a),

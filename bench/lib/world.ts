@@ -2,7 +2,8 @@
 // (password logins, sessions, cached tokens) and emulator B (guest logins and refreshes: 20 s access tokens
 // so every token request refreshes, rotation off so one refresh token can be replayed directly); the
 // service and the naive baseline once in front of each emulator (plus a second service instance logging at
-// warn, to price request logging); and the sessions each one needs.
+// warn, to price request logging, and a third with traces on, exporting over OTLP to a local sink that
+// discards them, to price tracing); and the sessions each one needs.
 import { inBatches } from './http.js';
 import { CREDENTIALS, loginDirect, loginVia, registerDirect, serviceEnv } from './actors.js';
 import { startTarget, type Target } from './proc.js';
@@ -27,6 +28,10 @@ export interface World {
   serviceB: Target;
   /** A second instance in front of emulator A on service A's Redis prefix, logging at `warn`. */
   serviceQuiet: Target;
+  /** A third instance like service A with traces on (OTLP/HTTP to `traceSink`). */
+  serviceTraced: Target;
+  /** The OTLP/HTTP collector serviceTraced exports to: accepts, counts and discards. */
+  traceSink: Target;
   naiveA: Target;
   naiveB: Target;
   prefixes: { serviceA: string; serviceB: string; naive: string };
@@ -44,7 +49,26 @@ export function startEmulator(name: string, options: Record<string, unknown> = {
   return startTarget(name, 'emulator.ts', { options: { ...CREDENTIALS, ...options } });
 }
 
-export function startService(name: string, upstream: Target, o: WorldOptions, keyPrefix: string, nodeArgs: string[] = []): Promise<Target> {
+/** The span names of the traced scenarios' request spans, which the sink counts. */
+export const TRACED_SPAN_NAMES = ['GET /auth/session', 'POST /auth/token'];
+
+/** Traces on as production turns them on: the standard variables, the OTLP/HTTP exporter, default batching. */
+export function tracingEnv(sink: Target): Record<string, string> {
+  return {
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${sink.url}/v1/traces`,
+  };
+}
+
+export function startService(
+  name: string,
+  upstream: Target,
+  o: WorldOptions,
+  keyPrefix: string,
+  nodeArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
+): Promise<Target> {
   // Explicit either way, whatever the default: a closed-loop benchmark saturates the event loop by design, so
   // shedding by utilisation would turn a cost measurement into a count of 503s. The delay check stays on.
   const env = {
@@ -53,6 +77,7 @@ export function startService(name: string, upstream: Target, o: WorldOptions, ke
     // The login scenario logs one member in thousands of times; at the default of 100 live sessions per
     // customer it would end the sessions the other scenarios (and the byte measurement) hold.
     SESSIONS_PER_CUSTOMER_MAX: '10000',
+    ...extraEnv,
   };
   return startTarget(name, 'service.ts', { env, nodeArgs });
 }
@@ -75,15 +100,17 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   };
   const prefixes = { serviceA: `${o.prefix}svc-a:`, serviceB: `${o.prefix}svc-b:`, naive: `${o.prefix}naive:` };
   try {
-    const [emulatorA, emulatorB, bare] = await Promise.all([
+    const [emulatorA, emulatorB, bare, traceSink] = await Promise.all([
       track(startEmulator('emulator-a')),
       track(startEmulator('emulator-b', { accessTokenTtlSeconds: 20, rotation: 'off' })),
       track(startTarget('bare-fastify', 'bare-fastify.ts', { options: { redisUrl: o.redisUrl, key: `${o.prefix}fastify:hash` } })),
+      track(startTarget('trace-sink', 'trace-sink.ts', { options: { names: TRACED_SPAN_NAMES } })),
     ]);
-    const [serviceA, serviceB, serviceQuiet, naiveA, naiveB] = await Promise.all([
+    const [serviceA, serviceB, serviceQuiet, serviceTraced, naiveA, naiveB] = await Promise.all([
       track(startService('service-a', emulatorA, o, prefixes.serviceA)),
       track(startService('service-b', emulatorB, o, prefixes.serviceB)),
       track(startService('service-quiet', emulatorA, { ...o, logLevel: 'warn' }, prefixes.serviceA)),
+      track(startService('service-traced', emulatorA, o, prefixes.serviceA, [], tracingEnv(traceSink))),
       track(startNaive('naive-a', emulatorA, o, prefixes.naive)),
       track(startNaive('naive-b', emulatorB, o, prefixes.naive)),
     ]);
@@ -104,6 +131,8 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       serviceA,
       serviceB,
       serviceQuiet,
+      serviceTraced,
+      traceSink,
       naiveA,
       naiveB,
       prefixes,

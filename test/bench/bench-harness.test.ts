@@ -1,8 +1,9 @@
 // Keeps the benchmark harness from rotting, in seconds: every target process, every scenario, Redis bytes,
 // utilisation shedding, the refresh storm and lookup scaling, each load run cut to a fixed number of
 // requests. The numbers themselves depend on the machine; what must hold anywhere is that every request
-// got the answer its scenario expects, that the report shows a figure for all of it, that the storm cost
-// exactly one upstream refresh per session, and that the run leaves no key behind.
+// got the answer its scenario expects, that the report shows a figure for all of it, that every request
+// to the traced instance left its span at the OTLP sink, that the storm cost exactly one upstream refresh
+// per session, and that the run leaves no key behind.
 import { describe, expect, it } from 'vitest';
 import { QUICK, runBench } from '../../bench/bench.js';
 import { renderReport } from '../../bench/lib/report.js';
@@ -17,6 +18,8 @@ const SCENARIOS = [
   ...['service', 'naive'].flatMap((s) => ['session', 'token', 'login', 'guest', 'refresh'].map((r) => `${s}/${r}`)),
   'quiet/session',
   'quiet/token',
+  'traced/session',
+  'traced/token',
 ];
 const REQUESTS = 100;
 const STORM = { sessions: 3, requestsPerSession: 20 };
@@ -70,6 +73,12 @@ describe('bench harness', () => {
 
     expectAnswered(report.shedding!, 'with utilisation shedding', ['200', '503']);
 
+    // The traced instance really traced: every request it answered (each scenario's REQUESTS, expected
+    // statuses checked above) left its request span at the sink, none dropped on the way.
+    const traced = { 'GET /auth/session': REQUESTS, 'POST /auth/token': REQUESTS };
+    expect(report.tracing).toMatchObject({ requests: traced, spans: traced });
+    expect(report.tracing!.exports).toBeGreaterThan(0);
+
     expect(report.storm).toMatchObject({
       ...STORM,
       instances: 2,
@@ -87,6 +96,7 @@ describe('bench harness', () => {
       '## Scenarios',
       '## Ratios (this run)',
       '## What request logging costs',
+      '## What tracing costs',
       '## Redis per session',
       '## Session lookup vs sessions stored',
       '## Refresh storm',
