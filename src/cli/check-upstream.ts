@@ -3,23 +3,14 @@
 // tenant does and the emulator switch that matches. Exit 1 where the tenant contradicts what the service
 // relies on, 2 on a configuration problem. Prints statuses, field and claim names; never a secret or token.
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig, type Config } from '../config.js';
 import { buildCheckDeps } from '../upstream-check/build-deps.js';
 import { exitCodeOf, formatFinding } from '../upstream-check/findings.js';
 import { runCheck } from '../upstream-check/run-check.js';
-import type { CliIo } from './sessions.js';
+import { loadCliConfig, type CliIo } from './cli-io.js';
 
 export async function runCheckUpstreamCli(env: Record<string, string | undefined>, io: CliIo): Promise<number> {
-  let config: Config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.err(error.message);
-      return 2;
-    }
-    throw error;
-  }
+  const config = loadCliConfig(env, io);
+  if (config === undefined) return 2;
   const baseUrl = config.scayle.baseUrl;
   if (baseUrl === undefined) {
     io.err('SCAYLE_AUTH_BASE_URL is unset: there is no tenant to check (dev mode talks to the embedded emulator)');

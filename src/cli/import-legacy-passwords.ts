@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { loadCliConfig, type CliIo } from './cli-io.js';
 import { credentialStats, purgeMigrated } from '../migration/credential-admin.js';
 import { createRedisCredentialStore } from '../migration/credential-store-redis.js';
 import type { CredentialStore } from '../migration/credential-store.js';
@@ -16,9 +16,7 @@ import { createRedisClient } from '../redis/connection.js';
 import { closeRedis, waitForRedis } from '../redis/lifecycle.js';
 import { createSessionCrypto } from '../sessions/session-crypto.js';
 
-export interface ImportCliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
+export interface ImportCliIo extends CliIo {
   /** A terminal gets a progress bar (on `progressStream`), anything else periodic lines. */
   tty?: boolean;
   progressStream?: NodeJS.WriteStream;
@@ -46,14 +44,8 @@ export async function runImportCli(argv: readonly string[], env: Record<string, 
     io.err(USAGE);
     return 2;
   }
-  let config: Config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.err(error.message);
-    return 1;
-  }
+  const config = loadCliConfig(env, io);
+  if (config === undefined) return 1;
   const dryRun = command.kind === 'import' && command.dryRun;
   if (!dryRun && config.redis === undefined) {
     io.err('REDIS_URL is unset: the service would keep credentials in its own process, which this command cannot reach');

@@ -5,7 +5,7 @@
 // counts, public handles, times and user agents, never a token, session id or secret.
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { loadCliConfig, type CliIo } from './cli-io.js';
 import { handleOf } from '../sessions/session-id.js';
 import { createRedisClient } from '../redis/connection.js';
 import { closeRedis, waitForRedis } from '../redis/lifecycle.js';
@@ -17,11 +17,6 @@ import { createSessionService } from '../sessions/session-service.js';
 import { createUpstreamRevoker, type RevokeSession } from '../sessions/upstream-revocation.js';
 import { createAccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import { createScayleClient, type ScayleClient } from '../upstream/scayle-client.js';
-
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
 
 const USAGE = 'usage: npm run sessions -- end-customer <customerId> | list-customer <customerId> | key-usage';
 const CUSTOMER_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -38,16 +33,8 @@ export async function runSessionsCli(argv: readonly string[], env: Record<string
     io.err('customerId must be 1-128 letters, digits or . _ : -');
     return 2;
   }
-  let config: Config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.err(error.message);
-      return 1;
-    }
-    throw error;
-  }
+  const config = loadCliConfig(env, io);
+  if (config === undefined) return 1;
   if (config.redis === undefined) {
     io.err('REDIS_URL is unset: sessions then live inside one service process, which this command cannot reach');
     return 1;

@@ -2,7 +2,8 @@
 // cross-variable rules, allow-list parsing, and .env.example kept in step with the schema.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, ConfigError, loadConfig, REQUIRED_OUTSIDE_DEV_MODE } from '../../src/config.js';
+import { CONFIG_VARIABLES, loadConfig, REQUIRED_OUTSIDE_DEV_MODE } from '../../src/config.js';
+import { problemsOf } from '../helpers/config.js';
 
 const production = {
   SCAYLE_AUTH_BASE_URL: 'https://acme-live.auth.scayle.cloud',
@@ -12,16 +13,6 @@ const production = {
   SCAYLE_SHOP_SECRET: 'shop-secret-value',
   SESSION_ENCRYPTION_KEYS: 'k'.repeat(40),
 };
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig', () => {
   it('runs in dev mode with defaults when only DEV_MODE=true is set', () => {

@@ -1,20 +1,11 @@
 // issue 17's variables: the route is configured by both credentials or neither, the allow-list takes IPs
 // and CIDRs of both families (matched with IPv4-mapped addresses too), and problems print no value.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { createIpAllowList, parseCidrs } from '../../src/http/ip-allow-list.js';
+import { problemsOf } from '../helpers/config.js';
 
 const dev = { DEV_MODE: 'true' };
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('PASSWORD_VALIDATION_*', () => {
   it('leaves the route off when both credentials are unset', () => {

@@ -1,20 +1,11 @@
 // The Redis topology variables: one of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS (+ name), the
 // variables that belong to one of them, host:port parsing, and no value ever in a problem.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { parseHostPorts } from '../../src/redis/target.js';
+import { problemsOf } from '../helpers/config.js';
 
 const dev = { DEV_MODE: 'true' };
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('Redis configuration', () => {
   it('describes one node by URL, a Cluster by seeds, or Sentinel by sentinels and name', () => {
