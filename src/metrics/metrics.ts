@@ -157,6 +157,18 @@ function keyRingMetrics(registers: Registry[]) {
       labelNames: ['key_id'] as const,
       registers,
     }),
+    // Set only by the opt-in background scan (plugins/key-usage.ts), never computed on a scrape.
+    keyUsageRecords: new Gauge({
+      name: 'session_key_usage_records',
+      help: 'Session records each key id still seals, as of the last key-usage scan ("unknown": keys no longer configured)',
+      labelNames: ['key_id'] as const,
+      registers,
+    }),
+    keyUsageScanned: new Gauge({
+      name: 'session_key_usage_scanned_timestamp_seconds',
+      help: 'When the last key-usage scan finished (unix seconds)',
+      registers,
+    }),
   };
 }
 // --- end issue 18 ---

@@ -23,9 +23,9 @@ let emulator: Emulator;
 const instances: { a?: Stack; b?: Stack } = {};
 
 /** Starts (or "reloads": closes, then starts on the same prefix) one instance with a key list. */
-async function reload(name: 'a' | 'b', keys: string[]): Promise<Stack> {
+async function reload(name: 'a' | 'b', keys: string[], extra: Record<string, string> = {}): Promise<Stack> {
   await instances[name]?.close();
-  const env = { SESSION_ENCRYPTION_KEYS: keys.join(','), CLIENT_KEYS: `${APP_KEY}=token,web-shop=cookie` };
+  const env = { SESSION_ENCRYPTION_KEYS: keys.join(','), CLIENT_KEYS: `${APP_KEY}=token,web-shop=cookie`, ...extra };
   const stack = await startStack({ prefix, sharedEmulator: emulator, env });
   instances[name] = stack;
   return stack;
@@ -100,8 +100,9 @@ async function usage(keys: string[]): Promise<{ old: number; new: number; unknow
 }
 
 async function metric(stack: Stack, name: string, secret: string): Promise<number> {
+  const keyId = secret === 'unknown' ? secret : keyIdOf(secret);
   const text = (await new Browser(stack.url).get('/metrics')).text;
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{key_id="${keyIdOf(secret)}"}`));
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{key_id="${keyId}"}`));
   return line === undefined ? Number.NaN : Number(line.split(' ').pop());
 }
 
@@ -141,9 +142,14 @@ describe('rotating SESSION_ENCRYPTION_KEYS across two instances', () => {
 
     // Step 3: the old key dropped (ops should have waited for key-usage to show 0 for it; here 2 idle
     // sessions were left on purpose). Active sessions keep working; idle ones read as missing.
-    await reload('a', [NEW]);
+    const a = await reload('a', [NEW]);
     await expectAllWorking(active);
-    await reload('b', [NEW]);
+    // B also runs the opt-in key-usage scan: its gauge shows what the CLI shows.
+    const b = await reload('b', [NEW], { SESSION_KEY_USAGE_SCAN_SECONDS: '60' });
+    await b.app.keyUsageScan!.idle();
+    expect(await metric(b, 'session_key_usage_records', NEW)).toBe(4);
+    expect(await metric(b, 'session_key_usage_records', 'unknown')).toBe(2);
+    expect(a.app.keyUsageScan).toBeUndefined(); // off by default
     await expectAllWorking(active);
     expect(await usage([NEW])).toEqual({ old: 0, new: 4, unknown: 2 });
     for (const [i, session] of idle.entries()) {
