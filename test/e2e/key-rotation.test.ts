@@ -157,4 +157,15 @@ describe('rotating SESSION_ENCRYPTION_KEYS across two instances', () => {
       expect([res.status, res.body.code]).toEqual([401, 'SESSION_MISSING']);
     }
   });
+
+  it('logs sessions out on the instance still on the old list when step 1 is skipped (why the rollout has two steps)', async () => {
+    const [x, y] = [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')];
+    await reload('a', [x]);
+    await reload('b', [x]);
+    const session = await Session.start(instances.a!, 'cookie');
+    await reload('a', [y, x]); // the new key first at once, B not told about it yet
+    expect((await session.call(instances.a!, 'POST', '/auth/token')).status).toBe(200); // re-sealed under y
+    const onB = await session.call(instances.b!, 'GET', '/auth/session');
+    expect([onB.status, onB.body.code]).toEqual([401, 'SESSION_MISSING']);
+  });
 });
