@@ -21,6 +21,7 @@ import { rateLimitsPlugin } from './plugins/rate-limits.js';
 import { requestBodiesPlugin } from './plugins/request-bodies.js';
 import { securityPlugin } from './plugins/security.js';
 import { sessionsPlugin } from './plugins/sessions.js';
+import { keyUsagePlugin } from './plugins/key-usage.js';
 import { storePlugin } from './plugins/store.js';
 import { upstreamPlugin } from './plugins/upstream.js';
 import { loginRoutes } from './routes/auth/login.js';
@@ -81,6 +82,7 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(storePlugin, { config, overrides });
   await app.register(upstreamPlugin, { config, overrides });
   await app.register(sessionsPlugin, { config, overrides });
+  await app.register(keyUsagePlugin, { config }); // issue 18: off unless SESSION_KEY_USAGE_SCAN_SECONDS
   await app.register(cookie);
   await app.register(securityPlugin);
   // After security's hooks, so a shed 503 still carries x-request-id and CORS headers.

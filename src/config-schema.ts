@@ -101,6 +101,13 @@ const fields = {
     (keys) => (keys.every((k) => k.length >= 32) ? keys : undefined),
     'every key must be at least 32 characters',
   ).describe('Comma-separated secrets (>= 32 chars each); the first encrypts'),
+  // issue 18: 0 = off; the scan reads every record header, so no faster than once a minute.
+  SESSION_KEY_USAGE_SCAN_SECONDS: z.coerce
+    .number()
+    .int()
+    .refine((s) => s === 0 || s >= 60, 'must be 0 (off) or at least 60')
+    .default(0)
+    .describe('Seconds between scans refreshing the session_key_usage_records gauge (0: off; the CLI key-usage always works)'),
   SESSION_MEMORY_MAX_ENTRIES: z.coerce.number().int().positive().default(100_000).describe('Bound of the in-memory store'),
 
   ALLOWED_ORIGINS: list(parseOriginList, 'every entry must be an origin like https://shop.example').describe(
@@ -295,6 +302,7 @@ function toConfig(e: Env) {
       encryptionKeys: e.SESSION_ENCRYPTION_KEYS.length > 0 ? e.SESSION_ENCRYPTION_KEYS : [randomBytes(32).toString('base64url')],
       encryptionKeysGenerated: e.SESSION_ENCRYPTION_KEYS.length === 0,
       memoryMaxEntries: e.SESSION_MEMORY_MAX_ENTRIES,
+      keyUsageScanSeconds: e.SESSION_KEY_USAGE_SCAN_SECONDS,
     },
     allowedOrigins: e.ALLOWED_ORIGINS,
     passwordResetUrl: e.PASSWORD_RESET_URL,

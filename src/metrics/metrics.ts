@@ -110,6 +110,7 @@ export function createMetrics() {
       registers,
     }),
     ...rateLimitFallbackMetrics(registers),
+    ...keyRingMetrics(registers),
     // --- issue 17 ---
     passwordValidations: new Counter({
       name: 'password_validations_total',
@@ -139,6 +140,38 @@ function rateLimitFallbackMetrics(registers: Registry[]) {
     }),
   };
 }
+
+// --- issue 18: encryption key rotation (src/sessions/observed-crypto.ts) ---
+// key_id is the 12-hex fingerprint a sealed record names (keyIdOf), never the key; bounded by the ring.
+function keyRingMetrics(registers: Registry[]) {
+  return {
+    recordsSealed: new Counter({
+      name: 'session_records_sealed_total',
+      help: 'Session records this instance sealed (wrote), by encryption key id: the first SESSION_ENCRYPTION_KEYS key',
+      labelNames: ['key_id'] as const,
+      registers,
+    }),
+    recordsOpened: new Counter({
+      name: 'session_records_opened_total',
+      help: 'Session records this instance opened (read), by the key id that sealed them: an old key is unused once this stays flat',
+      labelNames: ['key_id'] as const,
+      registers,
+    }),
+    // Set only by the opt-in background scan (plugins/key-usage.ts), never computed on a scrape.
+    keyUsageRecords: new Gauge({
+      name: 'session_key_usage_records',
+      help: 'Session records each key id still seals, as of the last key-usage scan ("unknown": keys no longer configured)',
+      labelNames: ['key_id'] as const,
+      registers,
+    }),
+    keyUsageScanned: new Gauge({
+      name: 'session_key_usage_scanned_timestamp_seconds',
+      help: 'When the last key-usage scan finished (unix seconds)',
+      registers,
+    }),
+  };
+}
+// --- end issue 18 ---
 
 export type Metrics = ReturnType<typeof createMetrics>;
 

@@ -4,7 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createRegistrationGuard, type RegistrationGuard } from '../sessions/registration-guard.js';
-import { createSessionCrypto } from '../sessions/session-crypto.js';
+import { observeCrypto } from '../sessions/observed-crypto.js';
+import { createSessionCrypto, keyIdOf } from '../sessions/session-crypto.js';
 import { createSessionService, type SessionService } from '../sessions/session-service.js';
 import { createTokenRefresher, type TokenRefresher } from '../sessions/token-refresher.js';
 import type { DependencyPluginOptions } from './overrides.js';
@@ -23,9 +24,18 @@ export const sessionsPlugin = fp(
     if (config.session.encryptionKeysGenerated)
       app.log.warn('SESSION_ENCRYPTION_KEYS is unset: using a random key, sessions will not survive a restart');
 
+    // issue 18: per-key-id counters, every ring key exported at 0 so "no use" is visible, not absent.
+    for (const keyId of config.session.encryptionKeys.map(keyIdOf)) {
+      metrics.recordsSealed.labels(keyId).inc(0);
+      metrics.recordsOpened.labels(keyId).inc(0);
+    }
+    const crypto = observeCrypto(createSessionCrypto(config.session.encryptionKeys), {
+      sealed: (keyId) => metrics.recordsSealed.inc({ key_id: keyId }),
+      opened: (keyId) => metrics.recordsOpened.inc({ key_id: keyId }),
+    });
     const service = createSessionService({
       store,
-      crypto: createSessionCrypto(config.session.encryptionKeys),
+      crypto,
       idleTtlMs: config.session.idleTtlSeconds * 1000,
       absoluteTtlMs: config.session.absoluteTtlSeconds * 1000,
       ...(overrides.now ? { now: overrides.now } : {}),

@@ -144,6 +144,16 @@ describe('loadConfig', () => {
   });
 });
 
+// --- issue 18 ---
+describe('SESSION_KEY_USAGE_SCAN_SECONDS', () => {
+  it('is off by default, and when on, no faster than once a minute', () => {
+    expect(loadConfig(production).session.keyUsageScanSeconds).toBe(0);
+    expect(loadConfig({ ...production, SESSION_KEY_USAGE_SCAN_SECONDS: '300' }).session.keyUsageScanSeconds).toBe(300);
+    expect(problemsOf({ ...production, SESSION_KEY_USAGE_SCAN_SECONDS: '30' })).toHaveLength(1);
+  });
+});
+// --- end issue 18 ---
+
 describe('.env.example', () => {
   it('lists exactly the variables the config reads, each with a comment', () => {
     const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
