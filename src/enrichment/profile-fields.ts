@@ -29,12 +29,10 @@ export function parseProfileFields(entries: readonly string[]): ProfileField[] |
   return fields;
 }
 
-/** A real calendar date (no 2023-02-30) strictly before today (UTC) by `now`. */
+/** A real calendar date (z.iso.date knows month lengths and leap years) strictly before today (UTC) by `now`. */
 function pastDate(now: () => number) {
-  return z.iso.date().refine((value) => {
-    const time = Date.parse(`${value}T00:00:00Z`);
-    return new Date(time).toISOString().startsWith(value) && value < new Date(now()).toISOString().slice(0, 10);
-  }, 'must be a real date in the past (YYYY-MM-DD)');
+  // Compared as text (YYYY-MM-DD sorts by date); runs even after a format issue, so it must not parse.
+  return z.iso.date().refine((value) => value < new Date(now()).toISOString().slice(0, 10), 'must be a date in the past (YYYY-MM-DD)');
 }
 
 /** Optional zod fields for the declared profile fields, to extend the register body with. */

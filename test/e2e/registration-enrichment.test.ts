@@ -98,3 +98,41 @@ it('dead-letters an update that keeps failing (metric, log), sealed in Redis; re
   expect(updatesFor(customerId)[0]!.body).toEqual({ phone: '+49 40 7654321' });
   expect(await metric('enrichment_dead_letters')).toBe(0);
 });
+
+it('answers the registration before a slow Admin API has answered', async () => {
+  stack.emulator.faults.add({ endpoint: 'admin.customer-update', delayMs: 600_000, times: 1 });
+  const calls = stack.emulator.state.calls('admin.customer-update');
+  const res = await register({ birth_date: '1985-12-01' });
+  expect(res.status, res.text).toBe(201);
+  const customerId = String(res.body.customer.id);
+  // The update is under way (or yet to start) while the customer already has the answer.
+  await eventually(() => stack.emulator.state.calls('admin.customer-update') > calls, 'the Admin API call to start');
+  expect(updatesFor(customerId)).toEqual([]);
+  stack.emulator.faults.wakeAll();
+  await eventually(() => updatesFor(customerId).length === 1, 'the delayed update to arrive');
+});
+
+it('rejects bad profile fields with 400 naming the field, and still rejects unknown fields', async () => {
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [{ birth_date: '2023-02-30' }, 'birth_date'],
+    [{ birth_date: '2999-01-01' }, 'birth_date'],
+    [{ birth_date: '01.02.1990' }, 'birth_date'],
+    [{ phone: 42 }, 'phone'],
+    [{ phone: '' }, 'phone'],
+    [{ shoe_size: '42' }, 'shoe_size'],
+  ];
+  const registers = stack.emulator.state.calls('register');
+  for (const [extra, path] of cases) {
+    const res = await register(extra);
+    expect(res.status, JSON.stringify(extra)).toBe(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+    const issue = (res.body.errors as Array<{ path: string; message: string }>).find((e) => e.path === path);
+    expect(issue, res.text).toBeDefined();
+    // A declared field fails its own rule; only an undeclared one is an unknown field.
+    expect(issue!.message === 'Unknown field', res.text).toBe(path === 'shoe_size');
+    // Never echoes the value.
+    expect(res.text.includes('2999-01-01')).toBe(false);
+  }
+  // Rejected before the Authentication API is asked.
+  expect(stack.emulator.state.calls('register')).toBe(registers);
+});
