@@ -66,6 +66,8 @@ export function createEnrichmentRuntime(options: EnrichmentRuntimeOptions): Enri
       ...enrichment.adminApi,
       baseUrl,
       connectTimeoutMs: config.scayle.connectTimeoutMs,
+      // Bounds how long closing waits for the job in hand (below close-with-grace's 10 s).
+      requestTimeoutMs: config.scayle.timeoutMs,
       logger,
       onCall: metrics ? upstreamCallObserver(metrics) : undefined,
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
