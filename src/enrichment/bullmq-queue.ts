@@ -2,7 +2,7 @@
 // under `<REDIS_KEY_PREFIX>{enrichment}:`, one hash tag, because BullMQ's scripts touch many keys of a
 // queue at once (one Cluster slot). BullMQ's failed set, kept (removeOnFail: false), is the dead-letter
 // list. A job a stopped worker held is "stalled"; BullMQ hands it to the next worker: no job is lost.
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { RedisClient } from '../redis/connection.js';
 import { closeRedis } from '../redis/lifecycle.js';
 import type { EnrichmentJobData } from './job-payload.js';
@@ -25,6 +25,8 @@ export interface BullmqQueueOptions {
   policy: RetryPolicy;
   concurrency?: number;
   onWorkerError?: (err: unknown) => void;
+  /** Tests only: shorter lock and stalled-check periods than BullMQ's 30 s. */
+  workerOptions?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>;
 }
 
 export function createBullmqQueue(options: BullmqQueueOptions): EnrichmentQueue {
@@ -49,7 +51,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): EnrichmentQueue 
           throw err;
         }
       },
-      { connection, prefix, concurrency: options.concurrency ?? 4 },
+      { connection, prefix, concurrency: options.concurrency ?? 4, ...options.workerOptions },
     );
     w.on('completed', (job) => events.onDone?.(job.data, job.attemptsMade + 1));
     w.on('failed', (job, err) => {
@@ -64,6 +66,11 @@ export function createBullmqQueue(options: BullmqQueueOptions): EnrichmentQueue 
       close: async () => {
         // Waits for the jobs in hand; the worker closes the blocking client it duplicated, we close ours.
         await w.close();
+        await closeRedis(connection);
+      },
+      abandon: async () => {
+        // force: no waiting; the job in hand keeps its lock until it expires, then it is "stalled".
+        await w.close(true);
         await closeRedis(connection);
       },
     };

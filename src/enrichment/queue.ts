@@ -41,4 +41,6 @@ export interface EnrichmentQueue {
 
 export interface EnrichmentWorker {
   close(): Promise<void>;
+  /** Stops at once as a killed process would: jobs in hand are left to run again elsewhere (BullMQ only). */
+  abandon?(): Promise<void>;
 }
