@@ -60,6 +60,7 @@ it('delivers the profile fields to the Admin API after two injected failures, se
   });
   expect(stack.emulator.state.lastHeaders('admin.customer-update').at(-1)?.['x-access-token']).toBe('dev-admin-token');
   expect(stack.logs.join('').includes('1234567')).toBe(false);
+  expect(stack.logs.join('').includes('dev-admin-token')).toBe(false);
   expect(await metric('enrichment_jobs_total{outcome="retry"}')).toBeGreaterThanOrEqual(2);
 });
 
