@@ -39,6 +39,8 @@ import type { TracingOverrides } from './telemetry/index.js';
 // issue 17: customer migration
 import { migrationPlugin } from './plugins/migration.js';
 import { credentialsRoutes } from './routes/migration/credentials.js';
+// issue 17 part 4: registration enrichment
+import { enrichmentPlugin } from './plugins/enrichment.js';
 
 export interface BuildOverrides extends DependencyOverrides {
   /** Where logs go (tests capture them); default stdout. */
@@ -94,6 +96,9 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(notFoundPlugin);
   // Before the routes: it documents the routes registered after it.
   await app.register(openapiPlugin);
+
+  // issue 17 part 4: before the register route, which reads its profile fields.
+  await app.register(enrichmentPlugin, { config, overrides });
 
   await app.register(healthRoutes);
   await app.register(loginRoutes);

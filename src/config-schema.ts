@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseClientKeys, parseOriginList, parseUrlList, splitList } from './config-lists.js';
 import { hostPortList, redisRules, redisTarget } from './redis/config.js';
 import { parseCidrs } from './http/ip-allow-list.js';
+import { enrichmentFields, enrichmentRules, toEnrichmentConfig } from './enrichment/config.js'; // issue 17 part 4
 
 /** Values used only in dev mode (the embedded emulator accepts them). */
 export const DEV_DEFAULTS = {
@@ -198,6 +199,8 @@ const fields = {
     .min(0)
     .default(16)
     .describe('Hash checks that may wait for a slot; beyond it the route answers 503 with retry-after at once'),
+  // --- issue 17 part 4: registration enrichment (src/enrichment/config.ts) ---
+  ...enrichmentFields,
   // --- end issue 17 ---
 };
 
@@ -259,6 +262,8 @@ const crossVariableRules = z
         'set both validation credentials or neither',
       );
     }
+    // issue 17 part 4: profile fields need the Admin API outside dev mode.
+    enrichmentRules(env, isDevMode(read(env, 'DEV_MODE'), env.SCAYLE_AUTH_BASE_URL), problem);
     // Browsers drop a prefixed cookie set without Secure (and match the prefixes case-insensitively).
     const cookieName = read(env, 'SESSION_COOKIE_NAME');
     if (cookieName !== undefined && /^__(host|secure)-/i.test(cookieName) && read(env, 'SESSION_COOKIE_SECURE') !== true) {
@@ -340,6 +345,8 @@ function toConfig(e: Env) {
             concurrency: e.PASSWORD_VALIDATION_CONCURRENCY || Math.max(1, availableParallelism() - 1),
             queueMax: e.PASSWORD_VALIDATION_QUEUE_MAX,
           },
+    /** issue 17 part 4: registration enrichment through the Admin API; undefined without REGISTER_PROFILE_FIELDS. */
+    enrichment: toEnrichmentConfig(e),
   };
 }
 

@@ -1,6 +1,7 @@
 // Configuration: the environment parsed once at start-up by the schema in config-schema.ts. Every problem
 // is reported at once, naming the variable and never its value (several are secrets).
 import { configSchema, type Config } from './config-schema.js';
+import { EMULATOR_ADMIN_API_PATH } from './enrichment/config.js';
 
 export { CONFIG_VARIABLES, DEV_DEFAULTS, REQUIRED_OUTSIDE_DEV_MODE, configSchema } from './config-schema.js';
 export type { ClientMode, Config, TrustProxy } from './config-schema.js';
@@ -29,5 +30,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** Dev mode: the configuration pointed at the embedded emulator once server.ts (or a test) has started it. */
 export function withEmbeddedEmulator(config: Config, emulatorUrl: string): Config {
   if (!config.devMode) throw new Error('the embedded emulator is only used in dev mode');
-  return { ...config, scayle: { ...config.scayle, baseUrl: emulatorUrl } };
+  // issue 17 part 4: the emulator also answers as the Admin API, unless one is configured.
+  const enrichment = config.enrichment && {
+    ...config.enrichment,
+    adminApi: { ...config.enrichment.adminApi, baseUrl: config.enrichment.adminApi.baseUrl ?? `${emulatorUrl}${EMULATOR_ADMIN_API_PATH}` },
+  };
+  return { ...config, scayle: { ...config.scayle, baseUrl: emulatorUrl }, enrichment };
 }

@@ -6,6 +6,7 @@ import type { EmulatorContext } from './context.js';
 import { fail } from './http.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminApiRoutes } from './routes/admin-api.js';
 import { externalRoutes } from './routes/external.js';
 import { logoutRoutes } from './routes/logout.js';
 import { magicLinkRoutes } from './routes/magic-link.js';
@@ -48,5 +49,6 @@ export function buildEmulatorApp(ctx: EmulatorContext): FastifyInstance {
   magicLinkRoutes(app, ctx);
   socialRoutes(app, ctx);
   adminRoutes(app, ctx);
+  adminApiRoutes(app, ctx);
   return app;
 }

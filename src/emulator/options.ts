@@ -79,6 +79,8 @@ export interface EmulatorOptions {
   issuer?: string;
   /** Seed 001: the shop's password validation service, asked on login for customers flagged externalPassword. */
   externalPasswordValidation?: ExternalPasswordValidation;
+  /** issue 17 part 4: the Admin API's expected X-Access-Token. Default 'dev-admin-token' (the BFF's dev-mode value). */
+  adminApiToken?: string;
   /** Fastify request logging. Default false. */
   logger?: boolean;
   /** Clock in epoch ms, so tests can move time. Default Date.now. */
@@ -116,6 +118,7 @@ export function resolveSettings(options: EmulatorOptions): Settings {
     magicLinkUrl: DEFAULT_MAGIC_LINK_URL,
     magicLinkTtlSeconds: 900,
     magicLinkCreatesCustomer: true,
+    adminApiToken: 'dev-admin-token',
     logger: false,
     now: Date.now,
     ...stripUndefined(options),

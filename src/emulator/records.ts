@@ -19,6 +19,7 @@ export const ENDPOINTS = [
   'magic-link.send',
   'magic-link.login',
   'social.login',
+  'admin.customer-update',
 ] as const;
 export type EndpointName = (typeof ENDPOINTS)[number];
 
@@ -38,6 +39,16 @@ export interface Customer {
   idp?: string;
   /** Seed 001: migrated from a shop whose validation service checks the password until the first login. */
   externalPassword?: boolean;
+  /** issue 17 part 4: attributes set through the Admin API's customer update (birthDate, phone, ...). */
+  adminAttributes?: Record<string, unknown>;
+}
+
+/** issue 17 part 4: one customer update the Admin API accepted, as received. */
+export interface AdminCustomerUpdate {
+  customerId: number;
+  shopKey: string;
+  countryCode: string;
+  body: Record<string, unknown>;
 }
 
 /** One login session: the chain of access/refresh tokens born from one sign-in, revoked as a unit. */

@@ -4,7 +4,16 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { decodeJwt } from 'jose';
 import { ENDPOINTS } from './records.js';
-import type { AccessRecord, Customer, EndpointName, Grant, OutboxEntry, RefreshRecord, TokenFamily } from './records.js';
+import type {
+  AccessRecord,
+  AdminCustomerUpdate,
+  Customer,
+  EndpointName,
+  Grant,
+  OutboxEntry,
+  RefreshRecord,
+  TokenFamily,
+} from './records.js';
 
 const RECENT_LIMIT = 50;
 
@@ -33,6 +42,8 @@ export class EmulatorState {
   private nextCustomerId = 1;
   /** Seed 001: calls made to the shop's password validation service. */
   externalPasswordChecks = 0;
+  /** issue 17 part 4: customer updates the Admin API accepted, oldest first. */
+  readonly adminCustomerUpdates: AdminCustomerUpdate[] = [];
 
   constructor(private readonly clock: () => number = Date.now) {}
 

@@ -111,6 +111,7 @@ export function createMetrics() {
     }),
     ...rateLimitFallbackMetrics(registers),
     ...keyRingMetrics(registers),
+    ...enrichmentMetrics(registers), // issue 17 part 4
     // --- issue 17 ---
     passwordValidations: new Counter({
       name: 'password_validations_total',
@@ -172,6 +173,30 @@ function keyRingMetrics(registers: Registry[]) {
   };
 }
 // --- end issue 18 ---
+
+// issue 17 part 4: profile updates through the Admin API (src/enrichment/), kept apart from the blocks above.
+function enrichmentMetrics(registers: Registry[]) {
+  /** Set by the enrichment plugin: reads the dead-letter list's length at scrape time (any process may change it). */
+  const deadLetterSource: { count?: () => Promise<number> } = {};
+  return {
+    enrichmentJobs: new Counter({
+      name: 'enrichment_jobs_total',
+      help: 'Profile-update tries by outcome: done, retry (another try scheduled), dead (moved to the dead-letter list)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    enrichmentDeadLetterSource: deadLetterSource,
+    enrichmentDeadLetters: new Gauge({
+      name: 'enrichment_dead_letters',
+      help: 'Profile updates in the dead-letter list (npm run enrichment -- retry-dead re-queues them)',
+      registers,
+      async collect() {
+        const count = await deadLetterSource.count?.().catch(() => undefined);
+        if (count !== undefined) this.set(count);
+      },
+    }),
+  };
+}
 
 export type Metrics = ReturnType<typeof createMetrics>;
 

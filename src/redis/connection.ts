@@ -26,6 +26,11 @@ export interface RedisConnectionOptions {
    * tools that send commands right after creating a client; the service never sets it.
    */
   queueUntilConnected?: boolean;
+  /**
+   * issue 17 part 4: a client for a BullMQ Worker, which blocks on Redis for jobs: no command timeout,
+   * maxRetriesPerRequest null and an offline queue (BullMQ refuses a worker client without them).
+   */
+  forQueueWorker?: boolean;
 }
 
 /** Delay before reconnect attempt `n`: grows by 100 ms up to 2 s, and never gives up. */
@@ -71,18 +76,19 @@ export function createRedisClient(target: RedisTarget, options?: RedisConnection
 export function createRedisClient(where: RedisTarget | string, options: RedisConnectionOptions = {}): RedisClient {
   const target: RedisTarget = typeof where === 'string' ? { kind: 'url', url: where } : where;
   const { commandTimeoutMs = 1000, connectTimeoutMs = 2000, logger } = options;
+  const worker = options.forQueueWorker === true;
   const perNode = {
-    commandTimeout: commandTimeoutMs,
+    commandTimeout: worker ? undefined : commandTimeoutMs,
     connectTimeout: connectTimeoutMs,
-    maxRetriesPerRequest: 1,
+    maxRetriesPerRequest: worker ? null : 1,
     // Commands issued in one tick go out in one write: the write syscall per command was a fifth of a
     // session lookup's CPU (bench/RESULTS.md). commandTimeout still applies to each command.
-    enableAutoPipelining: true,
+    enableAutoPipelining: !worker,
   } satisfies RedisOptions;
   const single = {
     ...perNode,
     // Fail at once while disconnected instead of queueing: the request gets a 503, not a hang.
-    enableOfflineQueue: false,
+    enableOfflineQueue: worker,
     retryStrategy: reconnectDelayMs,
     // After a failover the old primary answers READONLY: reconnect, so DNS or Sentinel names the new one.
     reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
@@ -112,8 +118,8 @@ export function createRedisClient(where: RedisTarget | string, options: RedisCon
       // Cluster-wide: a command while the cluster is not ready fails at once (the node clients ioredis
       // creates always queue, but only until their first connect; see '+node' below). Before the very
       // first slot map, auto-pipelining holds a command until that connect attempt ends, then fails it.
-      enableOfflineQueue: false,
-      enableAutoPipelining: true,
+      enableOfflineQueue: worker,
+      enableAutoPipelining: !worker,
       // Reads go to primaries: a session read right after its write must see it.
       scaleReads: 'master',
       clusterRetryStrategy: reconnectDelayMs,

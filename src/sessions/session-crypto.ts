@@ -27,8 +27,10 @@ export const SEALED_OVERHEAD_BYTES = HEADER_BYTES + IV_BYTES + TAG_BYTES;
 /** What a sealed value is; part of its associated data, so it opens only as what it was sealed as. */
 // issue 17: 'credential' seals an imported legacy password hash (src/migration/credential-records.ts);
 // its "sid" is the e-mail's key id, so a record cannot be moved to another address.
-export type SealedKind = 'record' | 'side' | 'credential';
-const KIND_BYTES: Readonly<Record<SealedKind, number>> = { record: 0x52, side: 0x53, credential: 0x43 };
+// issue 17 part 4: 'enrichment' seals a queued profile update (src/enrichment/job-payload.ts); its "sid"
+// is the customer id, so a payload cannot be replayed against another customer.
+export type SealedKind = 'record' | 'side' | 'credential' | 'enrichment';
+const KIND_BYTES: Readonly<Record<SealedKind, number>> = { record: 0x52, side: 0x53, credential: 0x43, enrichment: 0x45 };
 
 interface RingKey {
   /** Hex of the key-id bytes, for lookup. */

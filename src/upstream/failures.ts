@@ -42,6 +42,8 @@ export const UPSTREAM_4XX: Readonly<Record<Operation, Readonly<Partial<Record<nu
   magicLinkLogin: { 400: 'MAGIC_LINK_INVALID', 401: 'MAGIC_LINK_INVALID', 404: 'MAGIC_LINK_INVALID' },
   socialLogin: { 400: 'SOCIAL_CODE_INVALID', 401: 'SOCIAL_CODE_INVALID' },
   validateToken: { 401: 'token-invalid' },
+  // The Admin API client classifies its own answers (retry or dead-letter), never through this table.
+  adminUpdateCustomer: {},
 };
 
 /** Upstream error text is never echoed: it may quote the input. */

@@ -11,11 +11,12 @@ import type { CallContext, Operation, UpstreamCallHook, UpstreamCallOutcome, Ups
 /** SCAYLE's bodies are a few hundred bytes; a runaway body must not be buffered without bound. */
 const MAX_BODY_BYTES = 256 * 1024;
 
-export type UpstreamAuth = { kind: 'basic' } | { kind: 'bearer'; token: string };
+// 'access-token': the Admin API's X-Access-Token header (src/enrichment/admin-client.ts).
+export type UpstreamAuth = { kind: 'basic' } | { kind: 'bearer'; token: string } | { kind: 'access-token'; token: string };
 
 export interface UpstreamCall {
   operation: Operation;
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path from /v1 on, e.g. `/v1/auth/login`. */
   path: string;
   auth: UpstreamAuth;
@@ -27,9 +28,10 @@ export interface UpstreamCall {
 
 export interface UpstreamHttpOptions {
   base: UpstreamBase;
-  clientId: string;
-  clientSecret: string;
-  shopId: number;
+  /** Basic-auth client; only the Auth API has one (the Admin API sends an access token). */
+  clientId?: string;
+  clientSecret?: string;
+  shopId?: number;
   dispatcher?: Dispatcher;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
@@ -57,19 +59,22 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       maxResponseSize: MAX_BODY_BYTES,
     });
   // Computed once: the secret is not touched again per request.
-  const basicHeader = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`, 'utf8').toString('base64')}`;
+  const basicHeader =
+    options.clientId === undefined
+      ? undefined
+      : `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret ?? ''}`, 'utf8').toString('base64')}`;
   let closing: Promise<void> | undefined;
 
   function buildRequest(call: UpstreamCall): Dispatcher.RequestOptions {
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      authorization: call.auth.kind === 'basic' ? basicHeader : `Bearer ${call.auth.token}`,
-      'x-request-id': call.ctx.requestId,
-    };
+    const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': call.ctx.requestId };
+    if (call.auth.kind === 'access-token') headers['x-access-token'] = call.auth.token;
+    else if (call.auth.kind === 'bearer') headers.authorization = `Bearer ${call.auth.token}`;
+    else if (basicHeader === undefined) throw new Error('this upstream has no Basic-auth client');
+    else headers.authorization = basicHeader;
     if (call.ctx.clientIp !== undefined) headers['x-original-client-ip'] = call.ctx.clientIp;
     if (call.ctx.userAgent !== undefined) headers['x-original-user-agent'] = call.ctx.userAgent;
     if (call.ctx.host !== undefined) headers['x-original-host'] = call.ctx.host;
-    if (call.shop === 'header') headers['x-shop-id'] = String(options.shopId);
+    if (call.shop === 'header') headers['x-shop-id'] = String(options.shopId ?? '');
 
     let body: string | undefined;
     if (call.body !== undefined || call.shop === 'body') {

@@ -18,7 +18,9 @@ export type Operation =
   | 'changePassword'
   | 'sendMagicLink'
   | 'magicLinkLogin'
-  | 'socialLogin';
+  | 'socialLogin'
+  // issue 17 part 4: the Admin API's customer update (src/enrichment/admin-client.ts)
+  | 'adminUpdateCustomer';
 
 /** Per-request facts forwarded upstream (never taken from the caller's body). */
 export interface CallContext {

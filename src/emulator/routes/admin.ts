@@ -50,6 +50,7 @@ const optionsPatch = z
     magicLinkUrl: z.string().includes('{token}'),
     magicLinkTtlSeconds: seconds,
     magicLinkCreatesCustomer: z.boolean(),
+    adminApiToken: z.string().min(1),
     clientKey: z.string().min(1).nullable(),
     issuer: z.string().min(1).nullable(),
     externalPasswordValidation: z.strictObject({ url: z.url(), username: z.string().min(1), password: z.string().min(1) }).nullable(),

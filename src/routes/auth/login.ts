@@ -6,9 +6,16 @@ import { resolveClient } from '../../http/credentials.js';
 import { callContext } from '../../http/current-session.js';
 import { issueSession } from '../../http/issue-session.js';
 import { guestBody, loginBody, problems, registerBody, tokenResponse } from '../../http/schemas.js';
+import { pickProfile, profileShape } from '../../enrichment/profile-fields.js';
 
 export async function loginRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
+  // issue 17 part 4: REGISTER_PROFILE_FIELDS extend the (still strict) body; they never reach the Auth API.
+  const profileFields = app.enrichment?.settings.profileFields ?? [];
+  // Typed as the base body: the handler reads the profile values by name (pickProfile), the schema validates them.
+  const registerSchema = (
+    profileFields.length > 0 ? registerBody.extend(profileShape(profileFields)) : registerBody
+  ) as typeof registerBody;
 
   routes.post('/auth/register', {
     schema: {
@@ -16,7 +23,7 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
       operationId: 'register',
       'x-session': 'creates',
       description: 'A session the request carries (cookie or Token) is ended first.',
-      body: registerBody,
+      body: registerSchema,
       response: { 201: tokenResponse, ...problems(400, 401, 403, 409, 413, 415, 429, 502, 503, 504) },
     },
     preHandler: app.credentialLimits('register'),
@@ -30,6 +37,11 @@ export async function loginRoutes(app: FastifyInstance): Promise<void> {
         ),
       );
       const body = await issueSession(app, request, reply, tokens, { guest: false, client });
+      const profile = pickProfile(profileFields, b);
+      // Not awaited: the answer never waits for the queue (enqueue logs its own failures, never rejects).
+      if (app.enrichment && body.customer.id !== undefined && Object.keys(profile).length > 0) {
+        void app.enrichment.enqueue(body.customer.id, profile, request.id);
+      }
       return reply.code(201).send(body);
     },
   });
