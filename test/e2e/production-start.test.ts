@@ -104,7 +104,7 @@ async function closedPort(): Promise<number> {
 // Generous: three node start-ups on a loaded 2-core machine; nothing here waits on a timer.
 describe('production start (the container runtime stage)', { timeout: 60_000 }, () => {
   it('refuses to start without the SCAYLE variables and keys, naming every one and printing no secret', async () => {
-    const started = start({ REDIS_URL: 'redis://:redis-password-do-not-print@127.0.0.1:6379' });
+    const started = start({ REDIS_URL: 'redis://:redis-password-do-not-print@127.0.0.1:9' });
     expect(await exitCode(started.child)).toBe(1);
     const stderr = started.stderr();
     expect(stderr).toContain('Invalid configuration');
