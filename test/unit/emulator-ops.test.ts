@@ -159,9 +159,10 @@ describe('runtime switches and inspection', () => {
       (error: unknown) => error,
     );
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = performance.now();
+    // No stopwatch: a close that waited for the 60 s delay would run into the test's own timeout and fail.
     await Promise.all([other.close(), other.close()]);
-    expect(performance.now() - started).toBeLessThan(2_000);
-    await pending;
+    const outcome = await pending;
+    // The delayed answer never came: close ended the connection instead of waiting the delay out.
+    expect(outcome).toMatchObject({ code: 'UND_ERR_SOCKET' });
   });
 });
