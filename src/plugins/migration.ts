@@ -7,6 +7,7 @@ import { createMemoryCredentialStore } from '../migration/credential-store-memor
 import { createRedisCredentialStore } from '../migration/credential-store-redis.js';
 import type { CredentialStore } from '../migration/credential-store.js';
 import { createCheckLimiter } from '../migration/check-limiter.js';
+import { preloadNativeBindings } from '../migration/formats/native-bindings.js';
 import { createHashFormats } from '../migration/hash-formats.js';
 import { createPasswordValidator, type PasswordValidator } from '../migration/password-validator.js';
 import { createSessionCrypto } from '../sessions/session-crypto.js';
@@ -29,6 +30,7 @@ export const migrationPlugin = fp(
         ? createRedisCredentialStore({ redis, keyPrefix: config.redis.keyPrefix })
         : createMemoryCredentialStore({ maxEntries: config.session.memoryMaxEntries });
     if (!redis) app.log.warn('REDIS_URL is unset: imported legacy credentials cannot reach this process (the import writes to Redis)');
+    await preloadNativeBindings(); // a broken prebuild stops start-up, not a customer's first login
     const formats = createHashFormats();
     app.addHook('onClose', async () => {
       await formats.close();

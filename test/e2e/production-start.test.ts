@@ -121,6 +121,9 @@ describe('production start (the container runtime stage)', { timeout: 60_000 }, 
       SCAYLE_SHOP_ID: '7',
       SCAYLE_SHOP_SECRET: 'shop-secret-0123456789',
       SESSION_ENCRYPTION_KEYS: 'k'.repeat(43),
+      // The password validation route preloads the native hash addons: a prebuild that crashes Node fails here.
+      PASSWORD_VALIDATION_USERNAME: 'scayle',
+      PASSWORD_VALIDATION_PASSWORD: 'validation-password-0123456789',
     });
     const url = await listening(started);
     const res = await fetch(`${url}/health/live`);

@@ -1,31 +1,10 @@
 // Traces are opt-in and cost nothing when off (issue 19 part 4): no module the service imports statically
 // reaches src/telemetry/ or an OpenTelemetry package; server.ts imports the bootstrap only when
 // config.tracingEnabled, which the standard OTEL_* variables decide.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-
-/** Files reachable from `entry` through static imports (type-only imports and import() excluded). */
-function staticGraph(entry: string): { files: Set<string>; packages: Set<string> } {
-  const files = new Set<string>();
-  const packages = new Set<string>();
-  const visit = (file: string): void => {
-    if (files.has(file)) return;
-    files.add(file);
-    const source = readFileSync(file, 'utf8');
-    for (const [, spec] of source.matchAll(/^(?:import|export)\s+(?!type\b)(?:[^'";]*?\s+from\s+)?'([^']+)'/gm)) {
-      if (!spec!.startsWith('.')) {
-        packages.add(spec!);
-        continue;
-      }
-      const target = join(dirname(file), spec!).replace(/\.js$/, '.ts');
-      if (existsSync(target)) visit(target);
-    }
-  };
-  visit(entry);
-  return { files, packages };
-}
+import { staticGraph } from '../helpers/static-imports.js';
 
 describe('traces off', () => {
   it('loads no tracing module unless asked: nothing of it is statically reachable from server.ts', () => {

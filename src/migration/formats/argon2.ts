@@ -1,5 +1,5 @@
 // argon2id and argon2i PHC strings through the `argon2` binding (hashing runs on libuv's threadpool).
-import argon2 from 'argon2';
+import { loadArgon2 } from './native-bindings.js';
 import { randomBase64, UnsupportedHashError, type HashFormat } from './format.js';
 
 // Parameters in any order: the reference encoder writes m,t,p; the `argon2` package writes m,p,t.
@@ -22,7 +22,7 @@ export const argon2Format: HashFormat = {
     }
     return `${match[1]}:m=${m},t=${t},p=${p}`;
   },
-  verify: (hash, password) => argon2.verify(hash, password),
+  verify: async (hash, password) => (await loadArgon2()).verify(hash, password),
   dummyLike(hash) {
     const match = PHC.exec(hash)!;
     const salt = Buffer.from(match[3]!, 'base64').length;

@@ -1,5 +1,5 @@
 // bcrypt ($2a$, $2b$, $2y$) through the native `bcrypt` binding: compare runs on libuv's threadpool.
-import bcrypt from 'bcrypt';
+import { loadBcrypt } from './native-bindings.js';
 import { randomChars, UnsupportedHashError, type HashFormat } from './format.js';
 
 const BCRYPT = /^\$2([aby])\$(\d\d)\$[./A-Za-z0-9]{53}$/;
@@ -17,6 +17,6 @@ export const bcryptFormat: HashFormat = {
     return `bcrypt:${cost}`;
   },
   // $2y$ is PHP's name for the fixed algorithm that OpenBSD calls $2b$; the binding knows only $2a$/$2b$.
-  verify: (hash, password) => bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$')),
+  verify: async (hash, password) => (await loadBcrypt()).compare(password, hash.replace(/^\$2y\$/, '$2b$')),
   dummyLike: (hash) => `${hash.slice(0, 7).replace(/^\$2y\$/, '$2b$')}${randomChars(ALPHABET, 53)}`,
 };

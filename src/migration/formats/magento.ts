@@ -7,8 +7,8 @@
 // <seedBytes> bytes, hex. libsodium's Argon2id is v1.3 with one lane, so the `argon2` binding (raw mode,
 // on libuv's threadpool) computes the same bytes. The digest steps are microseconds: run inline.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import argon2 from 'argon2';
 import { randomChars, UnsupportedHashError, type HashFormat } from './format.js';
+import { loadArgon2 } from './native-bindings.js';
 
 const MAGENTO =
   /^([0-9a-f]{32}|[0-9a-f]{64}):([^:]{1,128}):((?:[0-3](?:_\d{1,3}_\d{1,3}_\d{1,12})?)(?::[0-3](?:_\d{1,3}_\d{1,3}_\d{1,12})?)*)$/;
@@ -49,6 +49,7 @@ export async function magentoDigest(password: string, salt: string, versions: st
   let data = password;
   for (const step of parseSteps(versions)) {
     if (step.kind === 'argon2id') {
+      const argon2 = await loadArgon2();
       const raw = await argon2.hash(data, {
         raw: true,
         type: argon2.argon2id,
