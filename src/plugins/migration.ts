@@ -9,7 +9,7 @@ import type { CredentialStore } from '../migration/credential-store.js';
 import { createCheckLimiter } from '../migration/check-limiter.js';
 import { createHashFormats } from '../migration/hash-formats.js';
 import { createPasswordValidator, type PasswordValidator } from '../migration/password-validator.js';
-import { createSessionCrypto } from '../sessions/session-crypto.js';
+import { liveSessionCrypto } from '../secrets/live.js';
 import type { DependencyPluginOptions } from './overrides.js';
 
 declare module 'fastify' {
@@ -39,7 +39,7 @@ export const migrationPlugin = fp(
       'passwordValidator',
       createPasswordValidator({
         store,
-        crypto: createSessionCrypto(config.session.encryptionKeys),
+        crypto: liveSessionCrypto(() => app.secrets.current.SESSION_ENCRYPTION_KEYS), // issue 18 part 4: reloadable
         formats,
         limiter: createCheckLimiter({ concurrency: settings.concurrency, queueMax: settings.queueMax }),
         ...(overrides.now ? { now: overrides.now } : {}),
@@ -49,5 +49,5 @@ export const migrationPlugin = fp(
       }),
     );
   },
-  { name: 'migration', dependencies: ['metrics', 'store'] },
+  { name: 'migration', dependencies: ['metrics', 'store', 'secrets'] },
 );
