@@ -34,7 +34,6 @@ export const sessionsPlugin = fp(
     };
     exportKeyIds(secrets.current.SESSION_ENCRYPTION_KEYS);
     // issue 18 part 4: the ring in use at each seal/open, so a reloaded SESSION_ENCRYPTION_KEYS applies at once.
-    secrets.onChange((values, changed) => changed.includes('SESSION_ENCRYPTION_KEYS') && exportKeyIds(values.SESSION_ENCRYPTION_KEYS));
     const crypto = observeCrypto(
       liveSessionCrypto(() => secrets.current.SESSION_ENCRYPTION_KEYS),
       {
@@ -71,6 +70,13 @@ export const sessionsPlugin = fp(
         failed: (reason) => metrics.refreshFailures.inc({ reason }),
         lockWait: (ms) => metrics.refreshLockWait.observe(ms / 1000),
       },
+    });
+
+    // A new ring: export its key ids, and forget records opened in memory (one under a dropped key must not open).
+    secrets.onChange((values, changed) => {
+      if (!changed.includes('SESSION_ENCRYPTION_KEYS')) return;
+      exportKeyIds(values.SESSION_ENCRYPTION_KEYS);
+      service.forgetOpened();
     });
 
     app.decorate('sessions', sessions);
