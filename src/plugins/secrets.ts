@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { parseField } from '../config-schema.js';
-import { applyRedisPasswords } from '../secrets/redis-passwords.js';
+import { applyRedisPasswords } from '../redis/reauth.js';
 import { observeSecrets } from '../secrets/secret-metrics.js';
 import { createSecretStore, type SecretStore } from '../secrets/secret-store.js';
 import { secretValuesOf } from '../secrets/secret-values.js';

@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient } from '../../src/redis/connection.js';
-import { applyRedisPasswords } from '../../src/secrets/redis-passwords.js';
-import type { SecretValues } from '../../src/secrets/secret-values.js';
+import { applyRedisPasswords } from '../../src/redis/reauth.js';
 import { eventually } from '../helpers/eventually.js';
 import { Browser, uniqueEmail } from '../helpers/http.js';
 import { createTestRedis, startPrivateRedis, type PrivateRedis } from '../helpers/redis.js';
@@ -60,7 +59,7 @@ describe('a reloaded Redis password', () => {
     try {
       await eventually(() => stale.status === 'ready' && fresh.status === 'ready', 'both clients to connect');
       await admin.call('ACL', 'SETUSER', 'bff', `>${PW1}`, `<${PW2}`);
-      applyRedisPasswords(fresh, { REDIS_URL: userUrl(PW1) } as SecretValues);
+      applyRedisPasswords(fresh, { REDIS_URL: userUrl(PW1) });
       await admin.call('CLIENT', 'KILL', 'USER', 'bff');
       const refused: string[] = [];
       stale.on('error', (err: Error) => refused.push(err.message));

@@ -1,10 +1,16 @@
 // issue 18 part 4: a reloaded Redis password reaches the open client without dropping its connection:
 // ioredis authenticates from its options on every (re)connect, so the new password is set there and
 // takes effect at the next reconnect. A REDIS_URL reload applies only its user and password (a new host
-// or port needs a restart). The Redis server accepts both passwords during a rotation (ACL, two passwords).
+// or port needs a restart). Let Redis accept both passwords while the rotation runs (ACL: two passwords).
 import { Cluster } from 'ioredis';
-import type { RedisClient } from '../redis/connection.js';
-import type { SecretValues } from './secret-values.js';
+import type { RedisClient } from './connection.js';
+
+/** The reloadable Redis secrets (issue 18 part 4), as the config names them. */
+export interface RedisSecrets {
+  REDIS_URL?: string | undefined;
+  REDIS_PASSWORD?: string | undefined;
+  REDIS_SENTINEL_PASSWORD?: string | undefined;
+}
 
 interface Auth {
   username?: string | null | undefined;
@@ -13,7 +19,7 @@ interface Auth {
 }
 
 /** The credentials ioredis will send on the next connect of `client` (and, for a Cluster, of each node). */
-export function applyRedisPasswords(client: RedisClient, values: SecretValues): void {
+export function applyRedisPasswords(client: RedisClient, values: RedisSecrets): void {
   const auth: Auth = {};
   if (values.REDIS_URL !== undefined) {
     const url = new URL(values.REDIS_URL);
