@@ -48,7 +48,10 @@ async function main(): Promise<void> {
   if (emulator) app.log.warn({ emulator: emulator.url }, 'dev mode (DEV_MODE=true): the embedded SCAYLE emulator answers upstream calls');
 
   // issue 18 part 4: SIGHUP re-reads the *_FILE secrets (README "Rotating secrets") instead of closing.
-  process.on('SIGHUP', () => void app.secrets.reload('sighup'));
+  process.on('SIGHUP', () => {
+    app.log.info({ files: app.secrets.reloadable }, 'SIGHUP: re-reading the secret files');
+    void app.secrets.reload('sighup');
+  });
   closeWithGrace({ delay: 10_000, skip: ['SIGHUP'] }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an uncaught error');
     else app.log.info({ signal }, 'closing');
