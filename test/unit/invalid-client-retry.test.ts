@@ -1,9 +1,16 @@
 // issue 18 part 4: a SCAYLE 401 invalid_client makes the client re-read its secret and, only if it changed,
 // send that one call again with the new one (POSTs too: SCAYLE refused before doing anything). Never more
 // than one retry; concurrent failures share one re-read; other 401s and Bearer calls never retry.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseField } from '../../src/config-schema.js';
+import { loadConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
+import { createSecretStore } from '../../src/secrets/secret-store.js';
+import { secretValuesOf } from '../../src/secrets/secret-values.js';
 import { createScayleClient } from '../../src/upstream/scayle-client.js';
 import type { ScayleClient } from '../../src/upstream/types.js';
 
@@ -123,5 +130,44 @@ describe('after SCAYLE answers invalid_client', () => {
     await expect(login()).resolves.toMatchObject({ accessToken: 'a' });
     await expect(inFlight).resolves.toMatchObject({ accessToken: 'a' });
     expect(seen).toEqual([basic('old-secret'), basic('rotated-secret')]);
+  });
+});
+
+describe('with the secret store behind it', () => {
+  it('shares one re-read of the file among concurrent invalid_client failures, each call retried once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bff-invalid-client-'));
+    try {
+      const file = join(dir, 'client-secret');
+      writeFileSync(file, 'old-secret\n');
+      const config = loadConfig({ DEV_MODE: 'true', SCAYLE_CLIENT_SECRET_FILE: file });
+      const store = createSecretStore({
+        initial: secretValuesOf(config),
+        paths: config.secretFiles.paths,
+        parse: parseField,
+        logger: { info: () => undefined, error: () => undefined },
+      });
+      const reloads = vi.fn();
+      store.onReload(reloads);
+      await client.close();
+      client = createScayleClient({
+        baseUrl: ORIGIN,
+        clientId: 'bff-client',
+        clientSecret: () => store.current.SCAYLE_CLIENT_SECRET,
+        onInvalidClient: () => store.rereadAfterInvalidClient(),
+        shopId: 7,
+        clientKey: 'ck',
+        dispatcher: agent,
+        logger: { warn: () => undefined, error: () => undefined },
+      });
+      writeFileSync(file, 'new-secret\n'); // rotated; nothing told the service
+      scayle('new-secret', 10);
+      const results = await Promise.all(Array.from({ length: 5 }, () => login()));
+      expect(results.every((r) => r.accessToken === 'a')).toBe(true);
+      expect(reloads).toHaveBeenCalledTimes(1);
+      expect(seen.filter((h) => h === basic('old-secret'))).toHaveLength(5);
+      expect(seen.filter((h) => h === basic('new-secret'))).toHaveLength(5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
