@@ -23,6 +23,7 @@ import { securityPlugin } from './plugins/security.js';
 import { sessionsPlugin } from './plugins/sessions.js';
 import { keyUsagePlugin } from './plugins/key-usage.js';
 import { storePlugin } from './plugins/store.js';
+import { secretsPlugin } from './plugins/secrets.js';
 import { upstreamPlugin } from './plugins/upstream.js';
 import { loginRoutes } from './routes/auth/login.js';
 import { magicLinkRoutes } from './routes/auth/magic-link.js';
@@ -82,6 +83,7 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(accessLogPlugin);
   await app.register(metricsPlugin);
   await app.register(storePlugin, { config, overrides });
+  await app.register(secretsPlugin, { config }); // issue 18 part 4: app.secrets, read per use by what follows
   await app.register(upstreamPlugin, { config, overrides });
   await app.register(sessionsPlugin, { config, overrides });
   await app.register(keyUsagePlugin, { config }); // issue 18: off unless SESSION_KEY_USAGE_SCAN_SECONDS

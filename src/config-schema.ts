@@ -7,6 +7,7 @@ import { parseClientKeys, parseOriginList, parseUrlList, splitList } from './con
 import { hostPortList, redisRules, redisTarget } from './redis/config.js';
 import { parseCidrs } from './http/ip-allow-list.js';
 import { enrichmentFields, enrichmentRules, toEnrichmentConfig } from './enrichment/config.js'; // issue 17 part 4
+import { secretFileFields, secretFilesOf } from './secrets/secret-variables.js'; // issue 18 part 4
 
 /** Values used only in dev mode (the embedded emulator accepts them). */
 export const DEV_DEFAULTS = {
@@ -202,6 +203,8 @@ const fields = {
   // --- issue 17 part 4: registration enrichment (src/enrichment/config.ts) ---
   ...enrichmentFields,
   // --- end issue 17 ---
+  // --- issue 18 part 4: the *_FILE twins of the secret variables (src/secrets/secret-variables.ts) ---
+  ...secretFileFields,
 };
 
 /** Every environment variable the service reads, with its description (for docs and .env.example checks). */
@@ -210,6 +213,12 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; description: string
 );
 
 type RawEnv = Record<string, unknown>;
+
+/** issue 18 part 4: a re-read secret through its own field's schema (src/secrets/secret-store.ts validates reloads). */
+export function parseField(name: keyof typeof fields, value: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  const result = fields[name].safeParse(value);
+  return result.success ? { ok: true, value: result.data } : { ok: false, message: result.error.issues[0]?.message ?? 'invalid' };
+}
 
 /** One variable read through its own field schema: undefined when it is invalid (its field reports that). */
 function read<K extends keyof typeof fields>(env: RawEnv, name: K): z.output<(typeof fields)[K]> | undefined {
@@ -347,6 +356,8 @@ function toConfig(e: Env) {
           },
     /** issue 17 part 4: registration enrichment through the Admin API; undefined without REGISTER_PROFILE_FIELDS. */
     enrichment: toEnrichmentConfig(e),
+    /** issue 18 part 4: the secret files to re-read (SIGHUP, a change, invalid_client), and whether to watch them. */
+    secretFiles: { paths: secretFilesOf(e), watch: e.SECRET_FILES_WATCH },
   };
 }
 

@@ -2,6 +2,7 @@
 // is reported at once, naming the variable and never its value (several are secrets).
 import { configSchema, type Config } from './config-schema.js';
 import { EMULATOR_ADMIN_API_PATH } from './enrichment/config.js';
+import { resolveSecretFiles } from './secrets/secret-variables.js';
 
 export { CONFIG_VARIABLES, DEV_DEFAULTS, REQUIRED_OUTSIDE_DEV_MODE, configSchema } from './config-schema.js';
 export type { ClientMode, Config, TrustProxy } from './config-schema.js';
@@ -20,11 +21,15 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings count as unset: compose files and .env templates write `VAR=` for "not configured".
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = configSchema.safeParse(cleaned);
-  if (parsed.success) return parsed.data;
+  const cleaned = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''));
+  // issue 18 part 4: each *_FILE twin's content stands in for its variable; its problems join the schema's.
+  const files = resolveSecretFiles(cleaned);
+  const parsed = configSchema.safeParse(files.env);
+  if (parsed.success && files.problems.length === 0) return parsed.data;
   // zod's messages name expectations, not the received value; still, keep only the expectation.
-  throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message.replace(/, received .*$/, '')}`));
+  const issues = (parsed.error?.issues ?? []).filter((issue) => !files.failed.has(String(issue.path[0])));
+  const schemaProblems = issues.map((issue) => `${issue.path.join('.')}: ${issue.message.replace(/, received .*$/, '')}`);
+  throw new ConfigError([...files.problems, ...schemaProblems]);
 }
 
 /** Dev mode: the configuration pointed at the embedded emulator once server.ts (or a test) has started it. */

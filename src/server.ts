@@ -1,5 +1,5 @@
 // The only module with side effects: load config, start the emulator in dev mode, build the app,
-// listen, and close everything gracefully on SIGTERM/SIGINT.
+// listen, close everything gracefully on SIGTERM/SIGINT, and reload the secret files on SIGHUP.
 import closeWithGrace from 'close-with-grace';
 import type { BuildOverrides } from './app.js';
 import { ConfigError, loadConfig, withEmbeddedEmulator, type Config } from './config.js';
@@ -47,7 +47,12 @@ async function main(): Promise<void> {
   const app = await buildApp(config, overrides);
   if (emulator) app.log.warn({ emulator: emulator.url }, 'dev mode (DEV_MODE=true): the embedded SCAYLE emulator answers upstream calls');
 
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  // issue 18 part 4: SIGHUP re-reads the *_FILE secrets (README "Rotating secrets") instead of closing.
+  process.on('SIGHUP', () => {
+    app.log.info({ files: app.secrets.reloadable }, 'SIGHUP: re-reading the secret files');
+    void app.secrets.reload('sighup');
+  });
+  closeWithGrace({ delay: 10_000, skip: ['SIGHUP'] }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an uncaught error');
     else app.log.info({ signal }, 'closing');
     await app.close();

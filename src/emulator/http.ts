@@ -41,7 +41,9 @@ export function checkClient(ctx: EmulatorContext, request: FastifyRequest, reply
   const ok =
     separator > 0 &&
     safeEqual(decoded.slice(0, separator), ctx.settings.clientId) &&
-    safeEqual(decoded.slice(separator + 1), ctx.settings.clientSecret);
+    [ctx.settings.clientSecret, ctx.settings.previousClientSecret].some(
+      (secret) => secret !== undefined && safeEqual(decoded.slice(separator + 1), secret),
+    );
   if (!ok) invalidClient(reply);
   return ok;
 }

@@ -10,6 +10,11 @@ export interface EmulatorOptions {
   clientId: string;
   /** Basic-auth password expected on OAuth-client endpoints. */
   clientSecret: string;
+  /**
+   * [UNKNOWN] issue 18 part 4: whether SCAYLE accepts the previous client secret for a while after a new
+   * one is issued. Set: this one is accepted too (a rotation's overlap); unset (default): only clientSecret.
+   */
+  previousClientSecret?: string;
   /** The one shop this emulator serves; `shop_id` bodies and `X-Shop-Id` headers must equal it. */
   shopId: number;
   /** HS256 secret that signs logout-redirect and external-redirect JWTs. */
@@ -89,7 +94,13 @@ export interface EmulatorOptions {
 
 /** Options with every default filled in; the object routes read on each request (so setOptions applies at once). */
 type OptionalSetting =
-  'unknownEmailStatus' | 'externalRedirectError' | 'externalCallbackUrls' | 'clientKey' | 'issuer' | 'externalPasswordValidation';
+  | 'unknownEmailStatus'
+  | 'externalRedirectError'
+  | 'externalCallbackUrls'
+  | 'clientKey'
+  | 'issuer'
+  | 'externalPasswordValidation'
+  | 'previousClientSecret';
 export type Settings = Required<Omit<EmulatorOptions, OptionalSetting>> & Pick<EmulatorOptions, OptionalSetting>;
 
 export const DEFAULT_MAGIC_LINK_URL = 'http://localhost:3000/magic-link?token={token}';

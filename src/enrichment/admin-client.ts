@@ -12,7 +12,8 @@ import { PermanentEnrichmentError } from './queue.js';
 export interface AdminClientOptions {
   /** e.g. https://acme-live.admin.api.scayle.cloud/api/admin/v1 */
   baseUrl: string;
-  token: string;
+  /** issue 18 part 4: a function is read per call (a reloaded ADMIN_API_TOKEN applies from the next call on). */
+  token: string | (() => string);
   shopKey: string;
   countryCode: string;
   dispatcher?: Dispatcher;
@@ -65,7 +66,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
         operation: 'adminUpdateCustomer',
         method: 'PATCH',
         path: `${v1}${shop}/customers/${encodeURIComponent(customerId)}`,
-        auth: { kind: 'access-token', token: options.token },
+        auth: { kind: 'access-token', token: typeof options.token === 'string' ? options.token : options.token() },
         body: adminCustomerPatch(values),
         ctx: { requestId },
       });

@@ -7,6 +7,8 @@ import type { Config } from '../config.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { upstreamCallObserver } from '../metrics/metrics.js';
 import { createRedisClient, type RedisClient, type RedisConnectionLogger } from '../redis/connection.js';
+import { liveSessionCrypto } from '../secrets/live.js';
+import type { SecretValues } from '../secrets/secret-values.js';
 import { createSessionCrypto } from '../sessions/session-crypto.js';
 import { createAdminClient, type AdminClient } from './admin-client.js';
 import { createBullmqQueue } from './bullmq-queue.js';
@@ -29,6 +31,8 @@ export interface EnrichmentRuntimeOptions {
   metrics?: Metrics;
   worker: boolean;
   dispatcher?: Dispatcher;
+  /** issue 18 part 4: the service's reloadable secrets (token, key ring read per job); the CLIs use the config's. */
+  secrets?: { readonly current: SecretValues };
 }
 
 export interface EnrichmentRuntime {
@@ -62,9 +66,11 @@ export function createEnrichmentRuntime(options: EnrichmentRuntimeOptions): Enri
   if (options.worker) {
     const baseUrl = enrichment.adminApi.baseUrl;
     if (baseUrl === undefined) throw new Error('ADMIN_API_BASE_URL must be set (dev mode points it at the emulator)');
+    const { secrets } = options;
     const client = createAdminClient({
       ...enrichment.adminApi,
       baseUrl,
+      token: secrets ? () => secrets.current.ADMIN_API_TOKEN ?? enrichment.adminApi.token : enrichment.adminApi.token,
       connectTimeoutMs: config.scayle.connectTimeoutMs,
       // Bounds how long closing waits for the job in hand (below close-with-grace's 10 s).
       requestTimeoutMs: config.scayle.timeoutMs,
@@ -73,7 +79,9 @@ export function createEnrichmentRuntime(options: EnrichmentRuntimeOptions): Enri
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     });
     admin = client;
-    const crypto = createSessionCrypto(config.session.encryptionKeys);
+    const crypto = secrets
+      ? liveSessionCrypto(() => secrets.current.SESSION_ENCRYPTION_KEYS)
+      : createSessionCrypto(config.session.encryptionKeys);
     queue.startWorker(
       async (data) => {
         let values;

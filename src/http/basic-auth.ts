@@ -5,10 +5,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
+import { derived } from '../secrets/live.js';
 
 export interface BasicAuthOptions {
   username: string;
-  password: string;
+  /** issue 18 part 4: a function is read per request (a reloaded password applies from the next request on). */
+  password: string | (() => string);
   realm: string;
 }
 
@@ -37,10 +39,14 @@ export function createBasicAuthCheck(username: string, password: string): (heade
  */
 export const basicAuthPlugin = fp(
   async (scope: FastifyInstance, options: BasicAuthOptions): Promise<void> => {
-    const check = createBasicAuthCheck(options.username, options.password);
+    const { password } = options;
+    // The digests are recomputed only when the password changed, not per request.
+    const check = derived(typeof password === 'string' ? () => password : password, (current) =>
+      createBasicAuthCheck(options.username, current),
+    );
     const challenge = `Basic realm="${options.realm}", charset="UTF-8"`;
     scope.addHook('onRequest', async (request: FastifyRequest) => {
-      if (!check(request.headers.authorization)) throw new AppError('UNAUTHORIZED', { headers: { 'www-authenticate': challenge } });
+      if (!check()(request.headers.authorization)) throw new AppError('UNAUTHORIZED', { headers: { 'www-authenticate': challenge } });
     });
   },
   { name: 'basic-auth' },

@@ -7,7 +7,7 @@ import type { EnrichmentConfig } from '../enrichment/config.js';
 import { sealJob } from '../enrichment/job-payload.js';
 import type { ProfileValues } from '../enrichment/profile-fields.js';
 import { createEnrichmentRuntime } from '../enrichment/runtime.js';
-import { createSessionCrypto } from '../sessions/session-crypto.js';
+import { liveSessionCrypto } from '../secrets/live.js';
 import type { DependencyPluginOptions } from './overrides.js';
 
 export interface Enrichment {
@@ -36,12 +36,13 @@ export const enrichmentPlugin = fp(
       logger: app.log,
       metrics: app.metrics,
       worker: settings.runWorker,
+      secrets: app.secrets,
       ...(overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {}),
     });
     if (!app.redis) app.log.warn('REDIS_URL is unset: profile updates wait in this process only and are lost when it stops');
     // Registered after the store plugin, so this runs before it closes the Redis connection.
     app.addHook('onClose', () => runtime.close());
-    const crypto = createSessionCrypto(config.session.encryptionKeys);
+    const crypto = liveSessionCrypto(() => app.secrets.current.SESSION_ENCRYPTION_KEYS); // issue 18 part 4
     app.decorate<Enrichment | undefined>('enrichment', {
       settings,
       async enqueue(customerId, values, requestId) {
@@ -53,5 +54,5 @@ export const enrichmentPlugin = fp(
       },
     });
   },
-  { name: 'enrichment', dependencies: ['metrics', 'store'] },
+  { name: 'enrichment', dependencies: ['metrics', 'store', 'secrets'] },
 );

@@ -15,7 +15,7 @@ export const keyUsagePlugin = fp(
     const keyPrefix = config.redis.keyPrefix;
     const scan = startKeyUsageScan({
       intervalMs: seconds * 1000,
-      scan: () => countKeyUsage(redis, keyPrefix, config.session.encryptionKeys),
+      scan: () => countKeyUsage(redis, keyPrefix, app.secrets.current.SESSION_ENCRYPTION_KEYS), // the ring in use (reloadable)
       onResult: (usage) => {
         for (const key of usage.keys) metrics.keyUsageRecords.set({ key_id: key.id }, key.records);
         metrics.keyUsageRecords.set({ key_id: 'unknown' }, usage.unknown);
@@ -29,7 +29,7 @@ export const keyUsagePlugin = fp(
       await scan.idle();
     });
   },
-  { name: 'key-usage', dependencies: ['metrics', 'store'] },
+  { name: 'key-usage', dependencies: ['metrics', 'store', 'secrets'] },
 );
 
 declare module 'fastify' {

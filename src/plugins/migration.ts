@@ -10,7 +10,7 @@ import { createCheckLimiter } from '../migration/check-limiter.js';
 import { preloadNativeBindings } from '../migration/formats/native-bindings.js';
 import { createHashFormats } from '../migration/hash-formats.js';
 import { createPasswordValidator, type PasswordValidator } from '../migration/password-validator.js';
-import { createSessionCrypto } from '../sessions/session-crypto.js';
+import { liveSessionCrypto } from '../secrets/live.js';
 import type { DependencyPluginOptions } from './overrides.js';
 
 declare module 'fastify' {
@@ -41,7 +41,7 @@ export const migrationPlugin = fp(
       'passwordValidator',
       createPasswordValidator({
         store,
-        crypto: createSessionCrypto(config.session.encryptionKeys),
+        crypto: liveSessionCrypto(() => app.secrets.current.SESSION_ENCRYPTION_KEYS), // issue 18 part 4: reloadable
         formats,
         limiter: createCheckLimiter({ concurrency: settings.concurrency, queueMax: settings.queueMax }),
         ...(overrides.now ? { now: overrides.now } : {}),
@@ -51,5 +51,5 @@ export const migrationPlugin = fp(
       }),
     );
   },
-  { name: 'migration', dependencies: ['metrics', 'store'] },
+  { name: 'migration', dependencies: ['metrics', 'store', 'secrets'] },
 );

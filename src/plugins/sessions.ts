@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createRegistrationGuard, type RegistrationGuard } from '../sessions/registration-guard.js';
 import { observeCrypto } from '../sessions/observed-crypto.js';
-import { createSessionCrypto, keyIdOf } from '../sessions/session-crypto.js';
+import { keyIdOf } from '../sessions/session-crypto.js';
+import { liveSessionCrypto } from '../secrets/live.js';
 import { createSessionService, type SessionService } from '../sessions/session-service.js';
 import { createTokenRefresher, type TokenRefresher } from '../sessions/token-refresher.js';
 import type { DependencyPluginOptions } from './overrides.js';
@@ -20,19 +21,26 @@ declare module 'fastify' {
 
 export const sessionsPlugin = fp(
   async (app: FastifyInstance, { config, overrides }: DependencyPluginOptions) => {
-    const { metrics, sessionStore: store, scayle, verifier } = app;
+    const { metrics, sessionStore: store, scayle, verifier, secrets } = app;
     if (config.session.encryptionKeysGenerated)
       app.log.warn('SESSION_ENCRYPTION_KEYS is unset: using a random key, sessions will not survive a restart');
 
     // issue 18: per-key-id counters, every ring key exported at 0 so "no use" is visible, not absent.
-    for (const keyId of config.session.encryptionKeys.map(keyIdOf)) {
-      metrics.recordsSealed.labels(keyId).inc(0);
-      metrics.recordsOpened.labels(keyId).inc(0);
-    }
-    const crypto = observeCrypto(createSessionCrypto(config.session.encryptionKeys), {
-      sealed: (keyId) => metrics.recordsSealed.inc({ key_id: keyId }),
-      opened: (keyId) => metrics.recordsOpened.inc({ key_id: keyId }),
-    });
+    const exportKeyIds = (keys: readonly string[]): void => {
+      for (const keyId of keys.map(keyIdOf)) {
+        metrics.recordsSealed.labels(keyId).inc(0);
+        metrics.recordsOpened.labels(keyId).inc(0);
+      }
+    };
+    exportKeyIds(secrets.current.SESSION_ENCRYPTION_KEYS);
+    // issue 18 part 4: the ring in use at each seal/open, so a reloaded SESSION_ENCRYPTION_KEYS applies at once.
+    const crypto = observeCrypto(
+      liveSessionCrypto(() => secrets.current.SESSION_ENCRYPTION_KEYS),
+      {
+        sealed: (keyId) => metrics.recordsSealed.inc({ key_id: keyId }),
+        opened: (keyId) => metrics.recordsOpened.inc({ key_id: keyId }),
+      },
+    );
     const service = createSessionService({
       store,
       crypto,
@@ -64,9 +72,16 @@ export const sessionsPlugin = fp(
       },
     });
 
+    // A new ring: export its key ids, and forget records opened in memory (one under a dropped key must not open).
+    secrets.onChange((values, changed) => {
+      if (!changed.includes('SESSION_ENCRYPTION_KEYS')) return;
+      exportKeyIds(values.SESSION_ENCRYPTION_KEYS);
+      service.forgetOpened();
+    });
+
     app.decorate('sessions', sessions);
     app.decorate('refresher', refresher);
     app.decorate('registrations', createRegistrationGuard(store));
   },
-  { name: 'sessions', dependencies: ['metrics', 'store', 'upstream'] },
+  { name: 'sessions', dependencies: ['metrics', 'store', 'secrets', 'upstream'] },
 );

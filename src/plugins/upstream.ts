@@ -21,10 +21,13 @@ export const upstreamPlugin = fp(
     if (baseUrl === undefined) throw new Error('scayle.baseUrl must be set (server.ts starts the emulator in dev mode)');
     const dispatcher = overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {};
 
+    const { secrets } = app;
     const scayle = createScayleClient({
       baseUrl,
       clientId: config.scayle.clientId,
-      clientSecret: config.scayle.clientSecret,
+      // issue 18 part 4: read per call; after invalid_client a re-read (when the secret comes from a file).
+      clientSecret: () => secrets.current.SCAYLE_CLIENT_SECRET,
+      ...(secrets.reloadable.includes('SCAYLE_CLIENT_SECRET') ? { onInvalidClient: () => secrets.rereadAfterInvalidClient() } : {}),
       shopId: config.scayle.shopId,
       clientKey: config.scayle.clientKey,
       connectTimeoutMs: config.scayle.connectTimeoutMs,
@@ -46,5 +49,5 @@ export const upstreamPlugin = fp(
     app.decorate('scayle', scayle);
     app.decorate('verifier', verifier);
   },
-  { name: 'upstream', dependencies: ['metrics'] },
+  { name: 'upstream', dependencies: ['metrics', 'secrets'] },
 );

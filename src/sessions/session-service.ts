@@ -148,6 +148,8 @@ export function createSessionService(options: SessionServiceOptions) {
     /** Seals a side record (e.g. token-refresher's refresh result) under the session id; never opens as a record. */
     seal: (sid: string, plaintext: string): Buffer => crypto.seal('side', plaintext, sid),
     open: (sid: string, sealed: Uint8Array): string => crypto.open('side', sealed, sid),
+    /** issue 18 part 4: the key ring changed (a reload): a record under a dropped key must not open from memory. */
+    forgetOpened: (): void => opened.clear(),
     store,
     now,
   };

@@ -4,12 +4,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RedisClient } from '../redis/connection.js';
 import type { Config } from '../config.js';
+import { liveFlowSigner } from '../secrets/live.js';
+import type { SecretValues } from '../secrets/secret-values.js';
 import { AppError } from '../errors.js';
 import { signRedirectJwt } from '../tokens/redirect-jwt.js';
 import { parseBaseUrl } from '../upstream/base-url.js';
 import { isAllowedUrl } from './allow-list.js';
 import { createFlowCookies, FLOW_TTL_MS } from './flow-cookies.js';
-import { createFlowSigner, newState, type SsoFlow } from './flow-signer.js';
+import { newState, type SsoFlow } from './flow-signer.js';
 import { createUsedStates } from './used-states.js';
 
 /** §5.15 caps nothing, but the contract asks for exp ≤ 15 min; SCAYLE only needs it for the first hop. */
@@ -36,8 +38,15 @@ export interface SsoFlows {
   finish(request: FastifyRequest, reply: FastifyReply, state: string | undefined): Promise<SsoFlow>;
 }
 
-export function createSsoFlows(config: Config, redis: RedisClient | undefined, now: () => number): SsoFlows {
-  const cookies = createFlowCookies(createFlowSigner(config.session.encryptionKeys), { secure: config.session.cookieSecure });
+/** `secrets` gives the values in use (issue 18 part 4: reloaded shop secret and key ring apply to the next flow). */
+export function createSsoFlows(
+  config: Config,
+  secrets: { readonly current: SecretValues },
+  redis: RedisClient | undefined,
+  now: () => number,
+): SsoFlows {
+  const signer = liveFlowSigner(() => secrets.current.SESSION_ENCRYPTION_KEYS);
+  const cookies = createFlowCookies(signer, { secure: config.session.cookieSecure });
   const used = createUsedStates(redis, config.redis?.keyPrefix ?? 'bff:');
   const providers = new Set(config.socialProviders);
   const baseUrl = config.scayle.baseUrl;
@@ -68,7 +77,7 @@ export function createSsoFlows(config: Config, redis: RedisClient | undefined, n
       callbackUrl.searchParams.set('state', flow.state);
       const jwt = await signRedirectJwt(
         { idpKey: flow.provider, callbackUrl: callbackUrl.toString(), clientId: config.scayle.clientId },
-        config.scayle.shopSecret,
+        secrets.current.SCAYLE_SHOP_SECRET,
         JWT_TTL_SECONDS,
         now,
       );

@@ -77,7 +77,7 @@ export function classifyReply(reply: ReplyFacts, c: ClassifyContext): 'ok' | 'tr
   if (status === 429) {
     return fail('RATE_LIMITED', { headers: { 'retry-after': retryAfter(reply.headers['retry-after']) } });
   }
-  if (status === 401 && c.basicAuth && parseErrorKey(reply.text)?.toUpperCase() === 'INVALID_CLIENT') {
+  if (c.basicAuth && isInvalidClient(reply)) {
     // Our client id/secret are wrong: an ops problem. Never blame the user (or log them out on refresh).
     c.logger.error({ ...logFacts, upstreamError: 'INVALID_CLIENT' }, 'SCAYLE rejected the BFF client credentials');
     return fail('UPSTREAM_BAD_RESPONSE');
@@ -98,6 +98,11 @@ export function classifyReply(reply: ReplyFacts, c: ClassifyContext): 'ok' | 'tr
       cause: new Error(`SCAYLE answered ${status} to ${c.operation}`),
     });
   }
+}
+
+/** SCAYLE refused our client credentials (401 invalid_client): nothing about the request itself was looked at. */
+export function isInvalidClient(reply: ReplyFacts): boolean {
+  return reply.status === 401 && parseErrorKey(reply.text)?.toUpperCase() === 'INVALID_CLIENT';
 }
 
 /** Passes SCAYLE's delta-seconds or HTTP-date through; anything odd becomes '1'. */

@@ -4,7 +4,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import { AppError } from '../errors.js';
 import type { UpstreamBase } from './base-url.js';
-import type { ReplyFacts } from './failures.js';
+import { isInvalidClient, type ReplyFacts } from './failures.js';
 import { isRetryableTransportError, mapTransportError, transportCode } from './transport-errors.js';
 import type { CallContext, Operation, UpstreamCallHook, UpstreamCallOutcome, UpstreamLogger } from './types.js';
 
@@ -30,7 +30,10 @@ export interface UpstreamHttpOptions {
   base: UpstreamBase;
   /** Basic-auth client; only the Auth API has one (the Admin API sends an access token). */
   clientId?: string;
-  clientSecret?: string;
+  /** issue 18 part 4: a function is read per call, so a reloaded secret applies from the next call on. */
+  clientSecret?: string | (() => string);
+  /** issue 18 part 4: re-reads the secret after SCAYLE answered 401 invalid_client (then one retry if it changed). */
+  onInvalidClient?: (() => Promise<void>) | undefined;
   shopId?: number;
   dispatcher?: Dispatcher;
   connectTimeoutMs: number;
@@ -58,19 +61,25 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       // undici stops reading past this and fails the request (UND_ERR_RES_EXCEEDED_MAX_SIZE → 502).
       maxResponseSize: MAX_BODY_BYTES,
     });
-  // Computed once: the secret is not touched again per request.
-  const basicHeader =
-    options.clientId === undefined
-      ? undefined
-      : `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret ?? ''}`, 'utf8').toString('base64')}`;
+  const secretOf = typeof options.clientSecret === 'function' ? options.clientSecret : () => options.clientSecret as string | undefined;
+  // Encoded again only when the secret changed (a reload), not per request.
+  let basic: { secret: string | undefined; header: string } | undefined;
+  const basicHeader = (): string | undefined => {
+    if (options.clientId === undefined) return undefined;
+    const secret = secretOf();
+    if (basic === undefined || basic.secret !== secret) {
+      basic = { secret, header: `Basic ${Buffer.from(`${options.clientId}:${secret ?? ''}`, 'utf8').toString('base64')}` };
+    }
+    return basic.header;
+  };
   let closing: Promise<void> | undefined;
 
-  function buildRequest(call: UpstreamCall): Dispatcher.RequestOptions {
+  function buildRequest(call: UpstreamCall, basicAuthorization: string | undefined): Dispatcher.RequestOptions {
     const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': call.ctx.requestId };
     if (call.auth.kind === 'access-token') headers['x-access-token'] = call.auth.token;
     else if (call.auth.kind === 'bearer') headers.authorization = `Bearer ${call.auth.token}`;
-    else if (basicHeader === undefined) throw new Error('this upstream has no Basic-auth client');
-    else headers.authorization = basicHeader;
+    else if (basicAuthorization === undefined) throw new Error('this upstream has no Basic-auth client');
+    else headers.authorization = basicAuthorization;
     if (call.ctx.clientIp !== undefined) headers['x-original-client-ip'] = call.ctx.clientIp;
     if (call.ctx.userAgent !== undefined) headers['x-original-user-agent'] = call.ctx.userAgent;
     if (call.ctx.host !== undefined) headers['x-original-host'] = call.ctx.host;
@@ -113,7 +122,22 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     if (closing !== undefined) {
       throw new AppError('UPSTREAM_UNAVAILABLE', { cause: new Error('SCAYLE client is closed') });
     }
-    const request = buildRequest(call);
+    // The header is read once per call: a reload during the call does not change what it sends.
+    const sentWith = call.auth.kind === 'basic' ? basicHeader() : undefined;
+    const reply = await sendOnce(call, buildRequest(call, sentWith));
+    if (sentWith === undefined || options.onInvalidClient === undefined || !isInvalidClient(reply)) return reply;
+    // issue 18 part 4: SCAYLE refused our client credentials. Re-read the secret (one re-read shared by
+    // every call that fails at about the same time) and, only if it changed, send this call once more.
+    // Safe even for a POST (register, login...): SCAYLE refused the request at client authentication,
+    // before it did anything with it, so the first attempt had no effect. Never more than one retry.
+    await options.onInvalidClient().catch(() => undefined);
+    const fresh = basicHeader();
+    if (fresh === sentWith) return reply;
+    logger.warn({ operation: call.operation, requestId: call.ctx.requestId }, 'SCAYLE refused the client secret; retrying once');
+    return sendOnce(call, buildRequest(call, fresh));
+  }
+
+  async function sendOnce(call: UpstreamCall, request: Dispatcher.RequestOptions): Promise<ReplyFacts> {
     // Only GETs are replayed, and only once: a replayed POST could register or revoke twice.
     const attempts = call.method === 'GET' ? 2 : 1;
     for (let n = 1; ; n++) {

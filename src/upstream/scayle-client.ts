@@ -21,6 +21,7 @@ export function createScayleClient(options: ScayleClientOptions): ScayleClient {
     base,
     clientId: options.clientId,
     clientSecret: options.clientSecret,
+    onInvalidClient: options.onInvalidClient,
     shopId: options.shopId,
     dispatcher: options.dispatcher,
     connectTimeoutMs: options.connectTimeoutMs ?? 2_000,

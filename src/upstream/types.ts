@@ -82,7 +82,10 @@ export interface ScayleClientOptions {
   /** Origin of the Auth API, e.g. `https://acme-live.auth.scayle.cloud`; a trailing `/` or `/v1` is tolerated. */
   baseUrl: string;
   clientId: string;
-  clientSecret: string;
+  /** issue 18 part 4: a function is read per call (a reloaded secret applies from the next call on). */
+  clientSecret: string | (() => string);
+  /** issue 18 part 4: called after a 401 invalid_client to re-read the secret; a changed one gets that call one retry. */
+  onInvalidClient?: () => Promise<void>;
   shopId: number;
   /** `client_key` for seed 004's by-link/login and social/login calls. */
   clientKey: string;

@@ -63,3 +63,23 @@ it('maps a refused connection like the Auth API client does (503), without repla
   expect((error as AppError).code).toBe('UPSTREAM_UNAVAILABLE');
   expect(agent.getCallHistory()!.calls()).toHaveLength(1);
 });
+
+// issue 18 part 4: ADMIN_API_TOKEN_FILE reloads: a token given as a function is read per call.
+it('reads a token given as a function on every call (a reloaded token applies to the next call)', async () => {
+  let token = 'admin-token-old';
+  const live = createAdminClient({
+    baseUrl: `${ORIGIN}/api/admin/v1`,
+    token: () => token,
+    shopKey: 'acme',
+    countryCode: 'DE',
+    dispatcher: agent,
+    logger: { warn: vi.fn(), error: vi.fn() },
+  });
+  agent.get(ORIGIN).intercept({ path: PATH, method: 'PATCH' }).reply(200, { id: 42 }).times(2);
+  await live.updateCustomer('42', { phone: '+49' }, 'req-1');
+  expect(agent.getCallHistory()!.lastCall()!.headers).toMatchObject({ 'x-access-token': 'admin-token-old' });
+  token = 'admin-token-new';
+  await live.updateCustomer('42', { phone: '+49' }, 'req-2');
+  expect(agent.getCallHistory()!.lastCall()!.headers).toMatchObject({ 'x-access-token': 'admin-token-new' });
+  await live.close();
+});

@@ -23,6 +23,7 @@ const optionsPatch = z
   .strictObject({
     clientId: z.string().min(1),
     clientSecret: z.string().min(1),
+    previousClientSecret: z.string().min(1).nullable(),
     shopId: z.number().int(),
     shopSecret: z.string().min(1),
     accessTokenTtlSeconds: seconds,

@@ -51,7 +51,7 @@ export async function logoutRedirectRoutes(app: FastifyInstance): Promise<void> 
       }
       const jwt = await signRedirectJwt(
         { callbackUrl, ...(tokenId === undefined ? {} : { tokenId }) },
-        config.scayle.shopSecret,
+        app.secrets.current.SCAYLE_SHOP_SECRET, // issue 18 part 4: read per use (reloadable)
         JWT_TTL_SECONDS,
         app.sessions.now,
       );

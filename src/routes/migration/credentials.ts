@@ -29,7 +29,9 @@ export async function credentialsRoutes(app: FastifyInstance): Promise<void> {
     // Counted before Basic auth, so guessing the credentials spends the same budget.
     const callerLimit = app.keyedLimit(GROUP, 'caller', settings.callerPerMinute);
     scope.addHook('onRequest', (request) => callerLimit(request, normalizeIP(request.ip)));
-    await scope.register(basicAuthPlugin, { username: settings.username, password: settings.password, realm: 'password-validation' });
+    // issue 18 part 4: the password in use per request (PASSWORD_VALIDATION_PASSWORD_FILE reloads).
+    const password = () => app.secrets.current.PASSWORD_VALIDATION_PASSWORD ?? settings.password;
+    await scope.register(basicAuthPlugin, { username: settings.username, password, realm: 'password-validation' });
 
     const emailLimit = app.keyedLimit(GROUP, 'email', settings.emailPerMinute);
 
