@@ -1,6 +1,5 @@
 // buildApp: the whole service as a ready Fastify instance, from a parsed Config and optional overrides.
 // No process.env, no listen, no signal handlers here: server.ts does those, tests call this directly.
-import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
@@ -9,44 +8,23 @@ import { answerClientError } from './http/client-errors.js';
 import { requestIdFrom } from './http/request-id.js';
 import { responseSerializerCompiler } from './http/response-serializer.js';
 import { createLogger } from './logger.js';
-import { demoRoutes } from './demo/demo-routes.js';
 import { accessLogPlugin } from './plugins/access-log.js';
 import { errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handler.js';
-import { loadSheddingPlugin } from './plugins/load-shedding.js';
 import { metricsPlugin } from './plugins/metrics.js';
-import { notFoundPlugin } from './plugins/not-found.js';
-import { openapiPlugin } from './plugins/openapi.js';
 import type { DependencyOverrides } from './plugins/overrides.js';
-import { rateLimitsPlugin } from './plugins/rate-limits.js';
 import { requestBodiesPlugin } from './plugins/request-bodies.js';
-import { securityPlugin } from './plugins/security.js';
-import { sessionsPlugin } from './plugins/sessions.js';
-import { keyUsagePlugin } from './plugins/key-usage.js';
-import { storePlugin } from './plugins/store.js';
-import { upstreamPlugin } from './plugins/upstream.js';
-import { loginRoutes } from './routes/auth/login.js';
-import { magicLinkRoutes } from './routes/auth/magic-link.js';
-import { sessionRoutes } from './routes/auth/session.js';
-import { sessionsListRoutes } from './routes/auth/sessions-list.js';
-import { sessionEndingPlugin } from './plugins/session-ending.js';
-import { passwordResetRoutes } from './routes/auth/password-reset.js';
-import { passwordChangeRoutes } from './routes/auth/password-change.js';
-import { logoutRedirectRoutes } from './routes/auth/logout-redirect.js';
-import { socialLoginRoutes } from './routes/auth/social.js';
-import { ssoRoutes } from './routes/auth/sso.js';
-import { healthRoutes } from './routes/ops/health.js';
+import { registerShop } from './shop-app.js';
+import type { Shop } from './shops/load-shops.js';
+import { registerShops } from './shops/shops-app.js';
 import type { TracingOverrides } from './telemetry/index.js';
-// issue 17: customer migration
-import { migrationPlugin } from './plugins/migration.js';
-import { credentialsRoutes } from './routes/migration/credentials.js';
-// issue 17 part 4: registration enrichment
-import { enrichmentPlugin } from './plugins/enrichment.js';
 
 export interface BuildOverrides extends DependencyOverrides {
   /** Where logs go (tests capture them); default stdout. */
   logDestination?: DestinationStream;
   /** issue 19: traces on (server.ts passes startTelemetry's overrides); unset, nothing of OpenTelemetry runs. */
   tracing?: TracingOverrides;
+  /** issue 18 part 3: the shops of SHOPS_FILE (shops/load-shops.ts); unset, `config` is the one shop. */
+  shops?: readonly Shop[];
 }
 
 /** bff-api.md: request bodies are limited to 16 KiB. */
@@ -80,43 +58,13 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(errorHandlerPlugin, { cookie: config.session });
   await app.register(requestBodiesPlugin);
   await app.register(accessLogPlugin);
-  await app.register(metricsPlugin);
-  await app.register(storePlugin, { config, overrides });
-  await app.register(upstreamPlugin, { config, overrides });
-  await app.register(sessionsPlugin, { config, overrides });
-  await app.register(keyUsagePlugin, { config }); // issue 18: off unless SESSION_KEY_USAGE_SCAN_SECONDS
-  await app.register(cookie);
-  await app.register(securityPlugin);
-  // After security's hooks, so a shed 503 still carries x-request-id and CORS headers.
-  await app.register(loadSheddingPlugin);
-  await app.register(rateLimitsPlugin);
-  // issue 15: bulk session ending and per-key limits (uses dependencies and rate limits above).
-  await app.register(sessionEndingPlugin);
-  // Before the routes: it collects them for 405's allow header.
-  await app.register(notFoundPlugin);
-  // Before the routes: it documents the routes registered after it.
-  await app.register(openapiPlugin);
-
-  // issue 17 part 4: before the register route, which reads its profile fields.
-  await app.register(enrichmentPlugin, { config, overrides });
-
-  await app.register(healthRoutes);
-  await app.register(loginRoutes);
-  await app.register(sessionRoutes);
-  await app.register(sessionsListRoutes);
-  await app.register(magicLinkRoutes);
-  await app.register(passwordResetRoutes);
-  await app.register(passwordChangeRoutes);
-  await app.register(logoutRedirectRoutes);
-  await app.register(socialLoginRoutes);
-  await app.register(ssoRoutes);
-  // issue 17: the password validation route and its dependencies, only when both credentials are set.
-  if (config.passwordValidation) {
-    await app.register(migrationPlugin, { config, overrides });
-    await app.register(credentialsRoutes);
+  if (overrides.shops) {
+    await app.register(metricsPlugin, { shopless: 'none' });
+    await registerShops(app, config, overrides.shops, overrides);
+  } else {
+    await app.register(metricsPlugin);
+    await registerShop(app, { config, overrides });
   }
-  // The demo storefront page: a dev-mode aid, never served against a real SCAYLE.
-  if (config.devMode) await app.register(demoRoutes);
 
   await app.ready();
   return app;

@@ -18,14 +18,14 @@ export function createMetrics() {
     registry,
     httpRequests: new Counter({
       name: 'http_requests_total',
-      help: 'Requests answered, by method, route pattern ("unmatched" for 404s) and status code',
-      labelNames: ['method', 'route', 'status_code'] as const,
+      help: 'Requests answered, by method, route pattern ("unmatched" for 404s), status code and shop (SHOPS_FILE; else "default")',
+      labelNames: ['method', 'route', 'status_code', 'shop'] as const,
       registers,
     }),
     httpDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'Time from receiving a request to finishing its response',
-      labelNames: ['method', 'route', 'status_code'] as const,
+      labelNames: ['method', 'route', 'status_code', 'shop'] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
@@ -98,8 +98,8 @@ export function createMetrics() {
     }),
     rateLimited: new Counter({
       name: 'rate_limit_denials_total',
-      help: 'Requests refused with 429 by our own limiters, by route group and budget (ip or email)',
-      labelNames: ['group', 'budget'] as const,
+      help: 'Requests refused with 429 by our own limiters, by route group, budget (ip or email) and shop',
+      labelNames: ['group', 'budget', 'shop'] as const,
       registers,
     }),
     // --- issue 15 ---
@@ -130,13 +130,14 @@ function rateLimitFallbackMetrics(registers: Registry[]) {
   return {
     rateLimitFallback: new Counter({
       name: 'rate_limit_fallback_total',
-      help: 'Rate-limit checks counted in this process because Redis was unreachable, by route group and budget (ip or email)',
-      labelNames: ['group', 'budget'] as const,
+      help: 'Rate-limit checks counted in this process because Redis was unreachable, by route group, budget (ip or email) and shop',
+      labelNames: ['group', 'budget', 'shop'] as const,
       registers,
     }),
     rateLimitFallbackActive: new Gauge({
       name: 'rate_limit_fallback_active',
-      help: '1 while rate limits are counted per instance because Redis is unreachable (as of the last check), else 0',
+      help: '1 while rate limits are counted per instance because Redis is unreachable (as of the last check), else 0; by shop',
+      labelNames: ['shop'] as const,
       registers,
     }),
   };

@@ -10,12 +10,23 @@ declare module 'fastify' {
   interface FastifyInstance {
     metrics: Metrics;
   }
+  interface FastifyContextConfig {
+    /** issue 18 part 3: the shop a route belongs to (set by src/shops/shop-scope.ts with SHOPS_FILE). */
+    shop?: string;
+  }
+}
+
+export interface MetricsOptions {
+  /** The `shop` label of routes no shop owns: the one shop's ("default") or, with SHOPS_FILE, "none". */
+  shopless?: string;
 }
 
 const UNMATCHED = 'unmatched';
+/** The `shop` label of a deployment without SHOPS_FILE. */
+export const DEFAULT_SHOP = 'default';
 
 export const metricsPlugin = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, { shopless = DEFAULT_SHOP }: MetricsOptions) => {
     const metrics = createMetrics();
     app.decorate('metrics', metrics);
 
@@ -24,11 +35,13 @@ export const metricsPlugin = fp(
     const children = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
     app.addHook('onResponse', async (request, reply) => {
       // The route pattern, never the raw URL: ids in paths must not become label values.
-      const route = request.routeOptions.url ?? UNMATCHED;
-      const key = `${request.method} ${route} ${reply.statusCode}`;
+      const options = request.routeOptions;
+      const route = options.url ?? UNMATCHED;
+      const shop = options.config.shop ?? shopless;
+      const key = `${request.method} ${route} ${reply.statusCode} ${shop}`;
       let child = children.get(key);
       if (!child) {
-        const labels = { method: request.method, route, status_code: reply.statusCode };
+        const labels = { method: request.method, route, status_code: reply.statusCode, shop };
         child = { count: metrics.httpRequests.labels(labels), duration: metrics.httpDuration.labels(labels) };
         children.set(key, child);
       }

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createRegistrationGuard, type RegistrationGuard } from '../sessions/registration-guard.js';
 import { observeCrypto } from '../sessions/observed-crypto.js';
+import { bindToShop } from '../shops/shop-crypto.js';
 import { createSessionCrypto, keyIdOf } from '../sessions/session-crypto.js';
 import { createSessionService, type SessionService } from '../sessions/session-service.js';
 import { createTokenRefresher, type TokenRefresher } from '../sessions/token-refresher.js';
@@ -19,7 +20,7 @@ declare module 'fastify' {
 }
 
 export const sessionsPlugin = fp(
-  async (app: FastifyInstance, { config, overrides }: DependencyPluginOptions) => {
+  async (app: FastifyInstance, { config, overrides, shop }: DependencyPluginOptions) => {
     const { metrics, sessionStore: store, scayle, verifier } = app;
     if (config.session.encryptionKeysGenerated)
       app.log.warn('SESSION_ENCRYPTION_KEYS is unset: using a random key, sessions will not survive a restart');
@@ -29,7 +30,9 @@ export const sessionsPlugin = fp(
       metrics.recordsSealed.labels(keyId).inc(0);
       metrics.recordsOpened.labels(keyId).inc(0);
     }
-    const crypto = observeCrypto(createSessionCrypto(config.session.encryptionKeys), {
+    // issue 18 part 3: with SHOPS_FILE a record opens only in the shop that sealed it.
+    const ring = createSessionCrypto(config.session.encryptionKeys);
+    const crypto = observeCrypto(shop === undefined ? ring : bindToShop(ring, shop), {
       sealed: (keyId) => metrics.recordsSealed.inc({ key_id: keyId }),
       opened: (keyId) => metrics.recordsOpened.inc({ key_id: keyId }),
     });
