@@ -25,9 +25,12 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** Cookies and tokens handed out, for the log scan. */
+const issued: string[] = [];
 const register = async (browser: Browser, email: string) => {
   const res = await browser.post('/auth/register', { gender: 'f', first_name: 'Ada', last_name: 'Shop', email, password: PASSWORD });
   expect(res.status, res.text).toBe(201);
+  issued.push(...browser.cookies.values());
   return res;
 };
 
@@ -87,6 +90,7 @@ describe('two shops on one instance', () => {
     const guest = { gender: 'm', first_name: 'M', last_name: 'Obile', email: uniqueEmail('app') };
     const login = await browserFor(stack.url, A).post('/auth/login/guest', guest, { csrf: false, headers: { 'x-client-key': 'app' } });
     expect(login.status, login.text).toBe(200);
+    issued.push(login.body.session_token as string);
     const auth = { authorization: `Token ${login.body.session_token as string}` };
     expect((await browserFor(stack.url, B).get('/auth/session', { headers: auth })).status).toBe(401);
     expect((await browserFor(stack.url, A).get('/auth/session', { headers: auth })).status).toBe(200);
@@ -131,6 +135,12 @@ describe('two shops on one instance', () => {
     expect(text).toMatch(/http_requests_total\{[^}]*route="\/c\/auth\/register"[^}]*shop="c"\}/);
     expect(text).toMatch(/http_requests_total\{[^}]*route="\/health\/live"[^}]*shop="none"\}/);
     expect(text).toMatch(/rate_limit_fallback_active\{shop="a"\} 0/);
+  });
+
+  it('logs no shop secret, session cookie or token', () => {
+    const log = stack.logs.join('');
+    expect(log.length).toBeGreaterThan(0);
+    for (const secret of [...stack.secrets, ...issued]) expect(log).not.toContain(secret);
   });
 
   it("keeps one shop working while the other's SCAYLE is down", async () => {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { stringify } from 'yaml';
 import { buildApp } from '../../src/app.js';
@@ -26,12 +27,17 @@ export interface ShopsStack {
   app: FastifyInstance;
   prefix: string;
   emulators: Map<string, Emulator>;
+  /** Every SCAYLE secret of every shop, for "never logged" checks. */
+  secrets: string[];
+  /** Every log line the service wrote, raw. */
+  logs: string[];
   close(): Promise<void>;
 }
 
 export async function startShopsStack(specs: ShopSpec[], env: Record<string, string> = {}): Promise<ShopsStack> {
   const prefix = uniquePrefix('shops');
   const emulators = new Map<string, Emulator>();
+  const secrets: string[] = [];
   const shops = [];
   for (const [index, spec] of specs.entries()) {
     // Each shop its own SCAYLE tenant: different client, shop id and secrets.
@@ -41,6 +47,7 @@ export async function startShopsStack(specs: ShopSpec[], env: Record<string, str
       shopId: 100 + index,
       shopSecret: `shop-secret-${spec.id}-0123456789`,
     };
+    secrets.push(scayle.clientSecret, scayle.shopSecret);
     const emulator = await startEmulator(scayle);
     emulators.set(spec.id, emulator);
     shops.push({
@@ -63,7 +70,7 @@ export async function startShopsStack(specs: ShopSpec[], env: Record<string, str
   const { config, shops: loaded } = loadDeployment({
     PORT: '0',
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'debug',
     // One key ring for every shop: the shop id in the associated data still keeps their records apart.
     SESSION_ENCRYPTION_KEYS: randomBytes(32).toString('base64url'),
     REDIS_URL: redisUrl(),
@@ -72,13 +79,22 @@ export async function startShopsStack(specs: ShopSpec[], env: Record<string, str
     SHOPS_FILE: file,
     ...env,
   });
-  const app = await buildApp(config, { ...(loaded ? { shops: loaded } : {}) });
+  const logs: string[] = [];
+  const logDestination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(chunk.toString());
+      callback();
+    },
+  });
+  const app = await buildApp(config, { logDestination, ...(loaded ? { shops: loaded } : {}) });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url,
     app,
     prefix,
     emulators,
+    secrets,
+    logs,
     async close() {
       await app.close();
       await Promise.all([...emulators.values()].map((e) => e.close()));
