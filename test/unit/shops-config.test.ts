@@ -137,6 +137,15 @@ describe('SHOPS_FILE', () => {
     expect(shops![0]!.config.scayle).toMatchObject({ clientId: 'client-1', shopId: 9 });
   });
 
+  it('accepts the example file in deploy/', () => {
+    const { shops } = loadDeployment({ ...env, SHOPS_FILE: 'deploy/shops.example.yaml' });
+    expect(shops!.map((s) => [s.id, s.config.redis?.keyPrefix])).toEqual([
+      ['de', 'bff:de:'],
+      ['at', 'bff:at:'],
+    ]);
+    expect(shops![1]!.config.rateLimit.emailPerMinute).toBe(5);
+  });
+
   it('names an unreadable or unparsable file without quoting it', () => {
     expect(() => loadDeployment({ ...env, SHOPS_FILE: join(dir, 'missing.yaml') })).toThrow(/SHOPS_FILE cannot be read \(ENOENT\)/);
     expect(parseShopsFile(`shops: [ { id: "a", variables: { SCAYLE_CLIENT_SECRET: "${SECRET}" ]`)).toEqual({
