@@ -86,7 +86,7 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(requestBodiesPlugin);
   await app.register(accessLogPlugin);
   if (overrides.shops) {
-    await app.register(metricsPlugin, { shopless: 'none' });
+    await app.register(metricsPlugin, { shops: true });
     const handles = await registerShops(app, { config, shops: overrides.shops, overrides, registerShop });
     await app.register(healthRoutes, { checks: shopChecks(handles) });
   } else {

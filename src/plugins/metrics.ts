@@ -17,16 +17,18 @@ declare module 'fastify' {
 }
 
 export interface MetricsOptions {
-  /** The `shop` label of routes no shop owns: the one shop's ("default") or, with SHOPS_FILE, "none". */
-  shopless?: string;
+  /** issue 18 part 3: SHOPS_FILE is set; routes carry their shop (config.shop), others are "none". */
+  shops?: boolean;
 }
 
 const UNMATCHED = 'unmatched';
 /** The `shop` label of a deployment without SHOPS_FILE. */
 export const DEFAULT_SHOP = 'default';
+/** The `shop` label, with SHOPS_FILE, of what no shop owns: health, metrics, unclaimed requests. */
+const NO_SHOP = 'none';
 
 export const metricsPlugin = fp(
-  async (app: FastifyInstance, { shopless = DEFAULT_SHOP }: MetricsOptions) => {
+  async (app: FastifyInstance, { shops = false }: MetricsOptions) => {
     const metrics = createMetrics();
     app.decorate('metrics', metrics);
 
@@ -37,8 +39,9 @@ export const metricsPlugin = fp(
       // The route pattern, never the raw URL: ids in paths must not become label values.
       const options = request.routeOptions;
       const route = options.url ?? UNMATCHED;
-      const shop = options.config.shop ?? shopless;
-      const key = `${request.method} ${route} ${reply.statusCode} ${shop}`;
+      // One shop: a constant label and today's cache key, so the single-shop path costs what it did.
+      const shop = shops ? (options.config.shop ?? NO_SHOP) : DEFAULT_SHOP;
+      const key = shops ? `${request.method} ${route} ${reply.statusCode} ${shop}` : `${request.method} ${route} ${reply.statusCode}`;
       let child = children.get(key);
       if (!child) {
         const labels = { method: request.method, route, status_code: reply.statusCode, shop };
