@@ -58,6 +58,7 @@ export function loadDeployment(env: Record<string, string | undefined> = process
       problems.push(...error.problems.map((p) => `${where}: ${p}`));
     }
   }
+  problems.push(...sharedCookieNames(parsed));
   if (problems.length > 0) throw new ConfigError(problems);
   const shops = parsed.map(({ entry, config }) => ({
     id: entry.id,
@@ -66,6 +67,21 @@ export function loadDeployment(env: Record<string, string | undefined> = process
     config: inShopNamespace(config, entry.id),
   }));
   return { config: parsed[0]!.config, shops };
+}
+
+/**
+ * Shops under path prefixes can share a host, and the session cookie's path is `/`: with one cookie name, a
+ * login at one prefix would overwrite the other shop's cookie. Shops on their own hosts may share a name.
+ */
+function sharedCookieNames(parsed: ReadonlyArray<{ entry: ShopEntry; config: Config }>): string[] {
+  const byName = new Map<string, string>();
+  const problems: string[] = [];
+  for (const { entry, config } of parsed.filter((p) => p.entry.pathPrefix !== undefined)) {
+    const other = byName.get(config.session.cookieName);
+    if (other === undefined) byName.set(config.session.cookieName, entry.id);
+    else problems.push(`SHOPS_FILE shop "${entry.id}": SESSION_COOKIE_NAME must differ from shop "${other}"'s (both have a pathPrefix)`);
+  }
+  return problems;
 }
 
 /** The shop's Redis keys (sessions, locks, index, rate limits, SSO states, queues) all under its own prefix. */

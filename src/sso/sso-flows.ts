@@ -36,8 +36,12 @@ export interface SsoFlows {
   finish(request: FastifyRequest, reply: FastifyReply, state: string | undefined): Promise<SsoFlow>;
 }
 
-export function createSsoFlows(config: Config, redis: RedisClient | undefined, now: () => number): SsoFlows {
-  const cookies = createFlowCookies(createFlowSigner(config.session.encryptionKeys), { secure: config.session.cookieSecure });
+/** `routePrefix`: issue 18 part 3, a SHOPS_FILE shop's path prefix ('' otherwise): in the callback and cookie paths. */
+export function createSsoFlows(config: Config, redis: RedisClient | undefined, now: () => number, routePrefix = ''): SsoFlows {
+  const cookies = createFlowCookies(createFlowSigner(config.session.encryptionKeys), {
+    secure: config.session.cookieSecure,
+    pathPrefix: routePrefix,
+  });
   const used = createUsedStates(redis, config.redis?.keyPrefix ?? 'bff:');
   const providers = new Set(config.socialProviders);
   const baseUrl = config.scayle.baseUrl;
@@ -45,7 +49,7 @@ export function createSsoFlows(config: Config, redis: RedisClient | undefined, n
   const upstream = parseBaseUrl(baseUrl);
 
   /** Dev mode only (the emulator is SCAYLE, config allows it): the demo page on the service's own origin. */
-  const devReturnTarget = (origin: string): string[] => (config.devMode ? [`${origin}/demo/`] : []);
+  const devReturnTarget = (origin: string): string[] => (config.devMode ? [`${origin}${routePrefix}/demo/`] : []);
   const ownOrigin = (request: FastifyRequest): string => config.publicBaseUrl ?? `${request.protocol}://${request.host}`;
 
   return {
@@ -64,7 +68,7 @@ export function createSsoFlows(config: Config, redis: RedisClient | undefined, n
         ...(input.errorReturnTo === undefined ? {} : { errorReturnTo: input.errorReturnTo }),
       };
       // PUBLIC_BASE_URL is required outside dev mode (config.ts); it may carry a path prefix.
-      const callbackUrl = new URL(`${ownOrigin(request).replace(/\/+$/, '')}${CALLBACK_PATH}`);
+      const callbackUrl = new URL(`${ownOrigin(request).replace(/\/+$/, '')}${routePrefix}${CALLBACK_PATH}`);
       callbackUrl.searchParams.set('state', flow.state);
       const jwt = await signRedirectJwt(
         { idpKey: flow.provider, callbackUrl: callbackUrl.toString(), clientId: config.scayle.clientId },

@@ -3,13 +3,16 @@
 // with the same cookie name and key ring; an unknown host is 404 SHOP_UNKNOWN before anything else; one
 // shop's SCAYLE going away leaves the other working.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, uniqueEmail } from '../helpers/http.js';
+import { decodeJwt } from 'jose';
+import { Browser, parseSetCookie, uniqueEmail } from '../helpers/http.js';
+import { answerIdp, startSso } from '../helpers/sso-browser.js';
 import { createTestRedis, scanPrefix } from '../helpers/redis.js';
 import { browserFor, startShopsStack, type ShopsStack } from '../helpers/shops-stack.js';
 
 const A = 'a.shop.test';
 const B = 'b.shop.test';
 const PASSWORD = 'correct horse battery';
+const RETURN_TO = 'https://shop.test/account';
 let stack: ShopsStack;
 
 beforeAll(async () => {
@@ -18,7 +21,11 @@ beforeAll(async () => {
   stack = await startShopsStack([
     { id: 'a', hosts: [A], variables },
     { id: 'b', hosts: [B], variables },
-    { id: 'c', pathPrefix: '/c', variables },
+    {
+      id: 'c',
+      pathPrefix: '/c',
+      variables: { ...variables, SOCIAL_PROVIDERS: 'google', SOCIAL_REDIRECT_URIS: RETURN_TO, PUBLIC_BASE_URL: 'http://elsewhere.test' },
+    },
   ]);
 });
 afterAll(async () => {
@@ -112,6 +119,21 @@ describe('two shops on one instance', () => {
     const a = browserFor(stack.url, A);
     a.cookies.set('shop_session', c.cookies.get('shop_session')!);
     expect((await a.get('/auth/session')).status).toBe(401);
+  });
+
+  it('runs social login under a path prefix: callback URL and flow cookie under it', async () => {
+    const browser = browserFor(stack.url, 'elsewhere.test');
+    const emulator = stack.emulators.get('c')!.url;
+    const tab = await startSso(browser, emulator, `/c/auth/social/google?return_to=${encodeURIComponent(RETURN_TO)}`);
+    const claims = decodeJwt(new URL(String(tab.start.headers.location)).searchParams.get('jwt')!);
+    expect(String(claims.callbackUrl)).toMatch(/^http:\/\/elsewhere\.test\/c\/auth\/social\/callback\?state=/);
+    const flowCookie = parseSetCookie(tab.start.setCookies.find((line) => line.startsWith('bff_sso_'))!);
+    expect(flowCookie.attributes.path).toBe('/c/auth/social');
+    const callback = new URL(await answerIdp(emulator, tab, { email: uniqueEmail('sso') }));
+    const done = await browser.get(`${callback.pathname}${callback.search}`);
+    expect(done.status, done.text).toBe(302);
+    expect(done.headers.location).toBe(RETURN_TO);
+    expect((await browser.get('/c/auth/session')).status).toBe(200);
   });
 
   it('answers an unknown host 404 SHOP_UNKNOWN before CSRF, validation, rate limits or SCAYLE', async () => {

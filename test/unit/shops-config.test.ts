@@ -115,6 +115,17 @@ describe('SHOPS_FILE', () => {
     ]);
   });
 
+  it('requires distinct cookie names of shops under path prefixes (they may share a host)', () => {
+    expect(
+      problems({
+        shops: [
+          { id: 'at', pathPrefix: '/at', variables: scayle(1) },
+          { id: 'ch', pathPrefix: '/ch', variables: scayle(2) },
+        ],
+      }),
+    ).toEqual(['SHOPS_FILE shop "ch": SESSION_COOKIE_NAME must differ from shop "at"\'s (both have a pathPrefix)']);
+  });
+
   it("reports every shop's missing or invalid variables by shop and variable, never by value", () => {
     const { SCAYLE_CLIENT_SECRET: _missing, ...withoutSecret } = scayle(1);
     const found = problems({
