@@ -19,7 +19,8 @@ beforeAll(async () => {
   // Same cookie name and the same token-mode client key in both shops: only the shop tells them apart.
   const variables = { SESSION_COOKIE_NAME: 'shop_session', CLIENT_KEYS: 'app=token' };
   stack = await startShopsStack([
-    { id: 'a', hosts: [A], variables },
+    // Shop a's own, smaller e-mail budget: budgets are per shop.
+    { id: 'a', hosts: [A], variables: { ...variables, RATE_LIMIT_EMAIL_PER_MINUTE: '3' } },
     { id: 'b', hosts: [B], variables },
     {
       id: 'c',
@@ -150,6 +151,15 @@ describe('two shops on one instance', () => {
     expect((await browserFor(stack.url, A).get('/auth/login')).status).toBe(405);
   });
 
+  it("counts each shop's rate limits in its own budgets", async () => {
+    const email = uniqueEmail('budget');
+    const attempt = (host: string) => browserFor(stack.url, host).post('/auth/login', { email, password: 'wrong password 1' });
+    for (let i = 0; i < 3; i += 1) expect((await attempt(A)).status).toBe(401);
+    expect((await attempt(A)).status).toBe(429);
+    // The same address at shop b: its own budget (10), untouched by shop a's.
+    expect((await attempt(B)).status).toBe(401);
+  });
+
   it('labels request and rate-limit metrics with the shop', async () => {
     const text = (await new Browser(stack.url).get('/metrics')).text;
     expect(text).toMatch(/http_requests_total\{[^}]*route="\/auth\/register"[^}]*shop="a"\}/);
@@ -157,6 +167,8 @@ describe('two shops on one instance', () => {
     expect(text).toMatch(/http_requests_total\{[^}]*route="\/c\/auth\/register"[^}]*shop="c"\}/);
     expect(text).toMatch(/http_requests_total\{[^}]*route="\/health\/live"[^}]*shop="none"\}/);
     expect(text).toMatch(/rate_limit_fallback_active\{shop="a"\} 0/);
+    expect(text).toMatch(/^rate_limit_denials_total\{group="login",budget="email",shop="a"\} 1$/m);
+    expect(text).not.toMatch(/^rate_limit_denials_total\{[^}]*shop="b"\} [1-9]/m);
   });
 
   it('logs no shop secret, session cookie or token', () => {
