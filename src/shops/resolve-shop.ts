@@ -23,21 +23,28 @@ export function createShopResolver(shops: readonly ShopRoute[], trustProxy: Trus
       const shop = byHost.get(hostOf(request, trusted));
       if (shop !== undefined) return shop;
     }
-    if (byPrefix.size === 0) return undefined;
-    const url = request.url ?? '';
-    const end = url.slice(1).search(/[/?#]/);
-    return byPrefix.get(end < 0 ? url.slice(1) : url.slice(1, end + 1));
+    return byPrefix.size === 0 ? undefined : byPrefix.get(firstSegment(request.url ?? ''));
   };
+}
+
+// String scans rather than regular expressions: this runs for every request of a SHOPS_FILE deployment.
+function firstSegment(url: string): string {
+  let end = 1;
+  while (end < url.length && url[end] !== '/' && url[end] !== '?' && url[end] !== '#') end += 1;
+  return url.slice(1, end);
 }
 
 function hostOf(request: IncomingMessage, trusted: (address: string) => boolean): string {
   const forwarded = request.headers['x-forwarded-host'];
   const address = request.socket?.remoteAddress;
-  const raw =
+  let host =
     typeof forwarded === 'string' && forwarded !== '' && address !== undefined && trusted(address)
-      ? (forwarded.split(',').at(-1) ?? '')
+      ? forwarded.slice(forwarded.lastIndexOf(',') + 1).trim()
       : (request.headers.host ?? '');
-  return raw.trim().replace(/:\d*$/, '').toLowerCase();
+  // Shop hosts are names, never IPv6 literals, so the last colon starts the port.
+  const colon = host.lastIndexOf(':');
+  if (colon >= 0) host = host.slice(0, colon);
+  return host.toLowerCase();
 }
 
 /** proxy-addr's names for address ranges, which TRUST_PROXY may use like Fastify does. */
@@ -52,5 +59,18 @@ function trustFunction(trustProxy: TrustProxy): (address: string) => boolean {
   if (typeof trustProxy === 'boolean') return () => trustProxy;
   if (typeof trustProxy === 'function') return (address) => trustProxy(address, 0);
   const cidrs = parseCidrs(trustProxy.flatMap((entry) => NAMED_RANGES[entry] ?? [entry]));
-  return cidrs === undefined ? () => false : createIpAllowList(cidrs);
+  if (cidrs === undefined) return () => false;
+  // BlockList checks cost microseconds; the peers that send X-Forwarded-Host are a few proxies, so cache
+  // the answer per address (bounded: cleared when full, as any client may send the header).
+  const allowed = createIpAllowList(cidrs);
+  const known = new Map<string, boolean>();
+  return (address) => {
+    let answer = known.get(address);
+    if (answer === undefined) {
+      if (known.size >= 1024) known.clear();
+      answer = allowed(address);
+      known.set(address, answer);
+    }
+    return answer;
+  };
 }
