@@ -3,7 +3,7 @@
 // the OpenAPI document and never shed: it is how operators see the pressure.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { createMetrics, DEFAULT_SHOP, type Metrics } from '../metrics/metrics.js';
 import { NEVER_SHED } from './load-shedding.js';
 
 declare module 'fastify' {
@@ -22,8 +22,6 @@ export interface MetricsOptions {
 }
 
 const UNMATCHED = 'unmatched';
-/** The `shop` label of a deployment without SHOPS_FILE. */
-export const DEFAULT_SHOP = 'default';
 /** The `shop` label, with SHOPS_FILE, of what no shop owns: health, metrics, unclaimed requests. */
 const NO_SHOP = 'none';
 

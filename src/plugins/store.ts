@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { instrumentStore } from '../metrics/instrumented-store.js';
-import { DEFAULT_SHOP } from './metrics.js';
+import { DEFAULT_SHOP } from '../metrics/metrics.js';
 import { createMemoryStore } from '../sessions/memory-store.js';
 import { createRedisClient, type RedisClient } from '../redis/connection.js';
 import { closeRedis, waitForRedis } from '../redis/lifecycle.js';

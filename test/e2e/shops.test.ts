@@ -187,6 +187,9 @@ describe('two shops on one instance', () => {
     const down = await browserFor(stack.url, B).post('/auth/login', { email: emailB, password: PASSWORD });
     expect([502, 503, 504], down.text).toContain(down.status);
     expect(down.body.code).toMatch(/^UPSTREAM_/);
+    const metrics = (await new Browser(stack.url).get('/metrics')).text;
+    expect(metrics).toMatch(/^upstream_requests_total\{operation="login",outcome="unavailable",shop="b"\} 1$/m);
+    expect(metrics).not.toMatch(/^upstream_requests_total\{[^}]*outcome="unavailable",shop="a"\}/m);
     expect((await browserFor(stack.url, A).post('/auth/login', { email: emailA, password: PASSWORD })).status).toBe(200);
     // Readiness: the instance still serves shop a, so it stays on the load balancer.
     const ready = await new Browser(stack.url).get('/health/ready');
