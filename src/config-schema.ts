@@ -89,6 +89,10 @@ const fields = {
   REDIS_SENTINEL_PASSWORD: optionalString.describe('Password of the sentinels themselves (requirepass in sentinel.conf)'),
   REDIS_USERNAME: optionalString.describe('ACL user of the Cluster or Sentinel data nodes (REDIS_URL carries its own)'),
   REDIS_PASSWORD: optionalString.describe('Password of the Cluster or Sentinel data nodes (REDIS_URL carries its own)'),
+  // issue 18 part 3: read by src/shops/load-shops.ts (each shop's variables go through this same schema).
+  SHOPS_FILE: optionalString.describe(
+    'JSON or YAML file listing several shops (hosts or path prefix, per-shop variables); unset: one shop',
+  ),
   // --- end issue 18 ---
 
   SESSION_COOKIE_NAME: z

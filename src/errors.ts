@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   NOT_FOUND: { status: 404, title: 'Not found' },
+  // issue 18 part 3: with SHOPS_FILE, a host (or path prefix) no shop claims.
+  SHOP_UNKNOWN: { status: 404, title: 'Unknown shop' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   CSRF_REJECTED: { status: 403, title: 'Cross-site request rejected' },
   CLIENT_UNKNOWN: { status: 401, title: 'Unknown client key' },

@@ -2,14 +2,16 @@
 // listen, close everything gracefully on SIGTERM/SIGINT, and reload the secret files on SIGHUP.
 import closeWithGrace from 'close-with-grace';
 import type { BuildOverrides } from './app.js';
-import { ConfigError, loadConfig, withEmbeddedEmulator, type Config } from './config.js';
+import { ConfigError, withEmbeddedEmulator, type Config } from './config.js';
+import { loadDeployment, type Shop } from './shops/load-shops.js';
 import type { Emulator } from './emulator/index.js';
 import type { Telemetry } from './telemetry/index.js';
 
 async function main(): Promise<void> {
   let config: Config;
+  let shops: Shop[] | undefined; // issue 18 part 3: SHOPS_FILE
   try {
-    config = loadConfig(process.env);
+    ({ config, shops } = loadDeployment(process.env));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -32,12 +34,15 @@ async function main(): Promise<void> {
       magicLinkUrl: config.magicLinkUrl ?? `http://localhost:${config.port}/demo/?magic_token={token}`,
     });
     config = withEmbeddedEmulator(config, emulator.url);
+    // Shops without SCAYLE_AUTH_BASE_URL use it too (with the credentials the emulator was started with).
+    const url = emulator.url;
+    shops = shops?.map((shop) => (shop.config.devMode ? { ...shop, config: withEmbeddedEmulator(shop.config, url) } : shop));
   }
 
   // Traces (issue 19): the SDK starts before the app is imported, so its hooks see ioredis load; without
   // OTEL_* variables asking for traces, nothing of OpenTelemetry is loaded at all.
   let telemetry: Telemetry | undefined;
-  const overrides: BuildOverrides = {};
+  const overrides: BuildOverrides = shops ? { shops } : {};
   if (config.tracingEnabled) {
     const { startTelemetry } = await import('./telemetry/index.js');
     telemetry = startTelemetry();
@@ -49,8 +54,9 @@ async function main(): Promise<void> {
 
   // issue 18 part 4: SIGHUP re-reads the *_FILE secrets (README "Rotating secrets") instead of closing.
   process.on('SIGHUP', () => {
-    app.log.info({ files: app.secrets.reloadable }, 'SIGHUP: re-reading the secret files');
-    void app.secrets.reload('sighup');
+    const files = [...new Set(app.secretStores.flatMap((store) => store.reloadable))];
+    app.log.info({ files }, 'SIGHUP: re-reading the secret files');
+    for (const store of app.secretStores) void store.reload('sighup');
   });
   closeWithGrace({ delay: 10_000, skip: ['SIGHUP'] }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an uncaught error');

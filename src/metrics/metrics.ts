@@ -9,6 +9,9 @@ import type { UpstreamCallHook } from '../upstream/types.js';
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
+/** issue 18 part 3: the `shop` label of a deployment without SHOPS_FILE. */
+export const DEFAULT_SHOP = 'default';
+
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -18,14 +21,14 @@ export function createMetrics() {
     registry,
     httpRequests: new Counter({
       name: 'http_requests_total',
-      help: 'Requests answered, by method, route pattern ("unmatched" for 404s) and status code',
-      labelNames: ['method', 'route', 'status_code'] as const,
+      help: 'Requests answered, by method, route pattern ("unmatched" for 404s), status code and shop (SHOPS_FILE; else "default")',
+      labelNames: ['method', 'route', 'status_code', 'shop'] as const,
       registers,
     }),
     httpDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'Time from receiving a request to finishing its response',
-      labelNames: ['method', 'route', 'status_code'] as const,
+      labelNames: ['method', 'route', 'status_code', 'shop'] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
@@ -37,14 +40,14 @@ export function createMetrics() {
     }),
     upstreamCalls: new Counter({
       name: 'upstream_requests_total',
-      help: 'Calls to the SCAYLE Authentication API by operation and outcome (HTTP status class or transport failure)',
-      labelNames: ['operation', 'outcome'] as const,
+      help: 'Calls to the SCAYLE Authentication API by operation, outcome (HTTP status class or transport failure) and shop',
+      labelNames: ['operation', 'outcome', 'shop'] as const,
       registers,
     }),
     upstreamDuration: new Histogram({
       name: 'upstream_request_duration_seconds',
       help: 'Duration of calls to the SCAYLE Authentication API, retry included',
-      labelNames: ['operation', 'outcome'] as const,
+      labelNames: ['operation', 'outcome', 'shop'] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
@@ -98,8 +101,8 @@ export function createMetrics() {
     }),
     rateLimited: new Counter({
       name: 'rate_limit_denials_total',
-      help: 'Requests refused with 429 by our own limiters, by route group and budget (ip or email)',
-      labelNames: ['group', 'budget'] as const,
+      help: 'Requests refused with 429 by our own limiters, by route group, budget (ip or email) and shop',
+      labelNames: ['group', 'budget', 'shop'] as const,
       registers,
     }),
     // --- issue 15 ---
@@ -130,13 +133,14 @@ function rateLimitFallbackMetrics(registers: Registry[]) {
   return {
     rateLimitFallback: new Counter({
       name: 'rate_limit_fallback_total',
-      help: 'Rate-limit checks counted in this process because Redis was unreachable, by route group and budget (ip or email)',
-      labelNames: ['group', 'budget'] as const,
+      help: 'Rate-limit checks counted in this process because Redis was unreachable, by route group, budget (ip or email) and shop',
+      labelNames: ['group', 'budget', 'shop'] as const,
       registers,
     }),
     rateLimitFallbackActive: new Gauge({
       name: 'rate_limit_fallback_active',
-      help: '1 while rate limits are counted per instance because Redis is unreachable (as of the last check), else 0',
+      help: '1 while rate limits are counted per instance because Redis is unreachable (as of the last check), else 0; by shop',
+      labelNames: ['shop'] as const,
       registers,
     }),
   };
@@ -201,9 +205,10 @@ function enrichmentMetrics(registers: Registry[]) {
 export type Metrics = ReturnType<typeof createMetrics>;
 
 /** The ScayleClient's onCall hook, feeding the upstream counter and histogram. */
-export function upstreamCallObserver(metrics: Metrics): UpstreamCallHook {
+/** `shop`: issue 18 part 3, whose SCAYLE tenant is called ("default" without SHOPS_FILE). */
+export function upstreamCallObserver(metrics: Metrics, shop = DEFAULT_SHOP): UpstreamCallHook {
   return (operation, outcome, seconds) => {
-    metrics.upstreamCalls.inc({ operation, outcome });
-    metrics.upstreamDuration.observe({ operation, outcome }, seconds);
+    metrics.upstreamCalls.inc({ operation, outcome, shop });
+    metrics.upstreamDuration.observe({ operation, outcome, shop }, seconds);
   };
 }

@@ -19,4 +19,6 @@ export interface DependencyOverrides {
 export interface DependencyPluginOptions {
   config: Config;
   overrides: DependencyOverrides;
+  /** issue 18 part 3: with SHOPS_FILE, the shop these are for (its id is bound into sealed session records). */
+  shop?: string;
 }

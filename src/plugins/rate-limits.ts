@@ -21,14 +21,15 @@ declare module 'fastify' {
 
 export const rateLimitsPlugin = fp(
   async (app: FastifyInstance) => {
-    const { config, metrics } = app;
+    const { config, metrics, shopId: shop } = app;
+    metrics.rateLimitFallbackActive.set({ shop }, 0);
     const fallback = app.redis && {
       store: createFallbackStore({
         redis: app.redis,
         nameSpace: `${config.redis?.keyPrefix ?? 'bff:'}rl:`,
-        onFallback: (bucket) => metrics.rateLimitFallback.inc({ ...bucket }),
+        onFallback: (bucket) => metrics.rateLimitFallback.inc({ ...bucket, shop }),
         onModeChange: (inProcess) => {
-          metrics.rateLimitFallbackActive.set(inProcess ? 1 : 0);
+          metrics.rateLimitFallbackActive.set({ shop }, inProcess ? 1 : 0);
           if (inProcess) app.log.warn('redis unreachable: rate limits are counted per instance until it answers');
           else app.log.info('rate limits are counted in redis again');
         },
@@ -75,13 +76,16 @@ export const rateLimitsPlugin = fp(
 
     const ipKey = (group: string) => (request: FastifyRequest) => `${group}:ip:${normalizeIP(request.ip)}`;
     app.decorate('ipLimit', (group: string) =>
-      budget(config.rateLimit.ipPerMinute, ipKey(group), app.metrics.rateLimited.labels(group, 'ip'), { group, budget: 'ip' }),
+      budget(config.rateLimit.ipPerMinute, ipKey(group), metrics.rateLimited.labels({ group, budget: 'ip', shop }), {
+        group,
+        budget: 'ip',
+      }),
     );
 
     app.decorate('credentialLimits', (group: string) => {
       // Counted by group and budget only: the limiter's key holds the IP or the e-mail hash.
-      const ipDenied = app.metrics.rateLimited.labels(group, 'ip');
-      const emailDenied = app.metrics.rateLimited.labels(group, 'email');
+      const ipDenied = metrics.rateLimited.labels({ group, budget: 'ip', shop });
+      const emailDenied = metrics.rateLimited.labels({ group, budget: 'email', shop });
       return [
         budget(config.rateLimit.ipPerMinute, ipKey(group), ipDenied, { group, budget: 'ip' }),
         // Requests without an e-mail have only the IP budget. The address is hashed: keys are not a mailing list.
@@ -111,7 +115,7 @@ export const rateLimitsPlugin = fp(
         return typeof key === 'string' && tokenKeys.has(key) ? `client:${key}` : undefined;
       },
       // Label by budget only: the client key is configuration, but labels stay a fixed, small set.
-      app.metrics.rateLimited.labels('all', 'client_key'),
+      metrics.rateLimited.labels({ group: 'all', budget: 'client_key', shop }),
       { group: 'all', budget: 'client_key' },
     );
     function clientKeyBudget(): preHandlerAsyncHookHandler[] {

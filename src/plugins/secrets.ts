@@ -15,6 +15,8 @@ import type { DependencyPluginOptions } from './overrides.js';
 declare module 'fastify' {
   interface FastifyInstance {
     secrets: SecretStore;
+    /** On the root: every shop's secrets (one without SHOPS_FILE), for server.ts's SIGHUP. */
+    secretStores: readonly SecretStore[];
   }
 }
 
@@ -28,7 +30,7 @@ export const secretsPlugin = fp(
       parse: parseField,
       logger: app.log,
     });
-    observeSecrets(secrets, app.metrics.registry);
+    observeSecrets(secrets, app.metrics.registry, app.shopId);
     const { redis } = app;
     secrets.onChange((values, changed) => {
       if (redis && changed.some((name) => REDIS_SECRETS.has(name))) applyRedisPasswords(redis, values);

@@ -14,7 +14,7 @@ export type KeyedLimit = (request: FastifyRequest, key: string) => Promise<void>
 declare module 'fastify' {
   interface FastifyInstance {
     sessionEnding: SessionEnding;
-    /** A per-key budget of `max` requests a minute, counted as `rate_limit_denials_total{group,budget}`. */
+    /** A per-key budget of `max` requests a minute, counted as `rate_limit_denials_total{group,budget,shop}`. */
     keyedLimit(group: string, budget: string, max: number): KeyedLimit;
   }
 }
@@ -40,7 +40,7 @@ export const sessionEndingPlugin = fp(
     const keys = new WeakMap<FastifyRequest, string>();
     app.decorate('keyedLimit', (group: string, budget: string, max: number): KeyedLimit => {
       const check = app.createRateLimit({ max, timeWindow: 60_000, keyGenerator: (request) => keys.get(request) ?? '' });
-      const denied = metrics.rateLimited.labels(group, budget);
+      const denied = metrics.rateLimited.labels({ group, budget, shop: app.shopId });
       return async (request, key) => {
         // Hashed: limiter keys must not hold session ids or customer ids in the clear.
         keys.set(request, `${group}:${budget}:${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`);

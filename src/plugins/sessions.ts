@@ -7,6 +7,7 @@ import { createRegistrationGuard, type RegistrationGuard } from '../sessions/reg
 import { observeCrypto } from '../sessions/observed-crypto.js';
 import { keyIdOf } from '../sessions/session-crypto.js';
 import { liveSessionCrypto } from '../secrets/live.js';
+import { bindToShop } from '../shops/shop-crypto.js';
 import { createSessionService, type SessionService } from '../sessions/session-service.js';
 import { createTokenRefresher, type TokenRefresher } from '../sessions/token-refresher.js';
 import type { DependencyPluginOptions } from './overrides.js';
@@ -20,7 +21,7 @@ declare module 'fastify' {
 }
 
 export const sessionsPlugin = fp(
-  async (app: FastifyInstance, { config, overrides }: DependencyPluginOptions) => {
+  async (app: FastifyInstance, { config, overrides, shop }: DependencyPluginOptions) => {
     const { metrics, sessionStore: store, scayle, verifier, secrets } = app;
     if (config.session.encryptionKeysGenerated)
       app.log.warn('SESSION_ENCRYPTION_KEYS is unset: using a random key, sessions will not survive a restart');
@@ -34,13 +35,12 @@ export const sessionsPlugin = fp(
     };
     exportKeyIds(secrets.current.SESSION_ENCRYPTION_KEYS);
     // issue 18 part 4: the ring in use at each seal/open, so a reloaded SESSION_ENCRYPTION_KEYS applies at once.
-    const crypto = observeCrypto(
-      liveSessionCrypto(() => secrets.current.SESSION_ENCRYPTION_KEYS),
-      {
-        sealed: (keyId) => metrics.recordsSealed.inc({ key_id: keyId }),
-        opened: (keyId) => metrics.recordsOpened.inc({ key_id: keyId }),
-      },
-    );
+    // issue 18 part 3: with SHOPS_FILE a record opens only in the shop that sealed it.
+    const ring = liveSessionCrypto(() => secrets.current.SESSION_ENCRYPTION_KEYS);
+    const crypto = observeCrypto(shop === undefined ? ring : bindToShop(ring, shop), {
+      sealed: (keyId) => metrics.recordsSealed.inc({ key_id: keyId }),
+      opened: (keyId) => metrics.recordsOpened.inc({ key_id: keyId }),
+    });
     const service = createSessionService({
       store,
       crypto,

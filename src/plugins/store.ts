@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { instrumentStore } from '../metrics/instrumented-store.js';
+import { DEFAULT_SHOP } from '../metrics/metrics.js';
 import { createMemoryStore } from '../sessions/memory-store.js';
 import { createRedisClient, type RedisClient } from '../redis/connection.js';
 import { closeRedis, waitForRedis } from '../redis/lifecycle.js';
@@ -15,6 +16,8 @@ import type { DependencyPluginOptions } from './overrides.js';
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
+    /** issue 18 part 3: the shop this context serves, as the `shop` metric label ("default" without SHOPS_FILE). */
+    shopId: string;
     /** The Redis client (one node, Sentinel or Cluster) when Redis is configured; rate limits and SSO share it. */
     redis: RedisClient | undefined;
     /** The session store, instrumented; the session service is its only user on request paths. */
@@ -23,7 +26,7 @@ declare module 'fastify' {
 }
 
 export const storePlugin = fp(
-  async (app: FastifyInstance, { config, overrides }: DependencyPluginOptions) => {
+  async (app: FastifyInstance, { config, overrides, shop }: DependencyPluginOptions) => {
     const ownsRedis = overrides.redis === undefined && overrides.store === undefined && config.redis !== undefined;
     const redis = overrides.redis ?? (ownsRedis && config.redis ? createRedisClient(config.redis.target, { logger: app.log }) : undefined);
     const rawStore =
@@ -48,6 +51,7 @@ export const storePlugin = fp(
       );
 
     app.decorate('config', config);
+    app.decorate('shopId', shop ?? DEFAULT_SHOP);
     app.decorate<RedisClient | undefined>('redis', redis);
     app.decorate('sessionStore', instrumentStore(rawStore, app.metrics));
   },

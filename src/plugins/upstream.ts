@@ -2,7 +2,7 @@
 // tokens checked against SCAYLE's JWKS, its own Agent). Closes both; a passed-in dispatcher is the caller's.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { upstreamCallObserver } from '../metrics/metrics.js';
+import { DEFAULT_SHOP, upstreamCallObserver } from '../metrics/metrics.js';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import { createScayleClient } from '../upstream/scayle-client.js';
 import type { ScayleClient } from '../upstream/types.js';
@@ -16,7 +16,7 @@ declare module 'fastify' {
 }
 
 export const upstreamPlugin = fp(
-  async (app: FastifyInstance, { config, overrides }: DependencyPluginOptions) => {
+  async (app: FastifyInstance, { config, overrides, shop }: DependencyPluginOptions) => {
     const baseUrl = config.scayle.baseUrl;
     if (baseUrl === undefined) throw new Error('scayle.baseUrl must be set (server.ts starts the emulator in dev mode)');
     const dispatcher = overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {};
@@ -33,7 +33,7 @@ export const upstreamPlugin = fp(
       connectTimeoutMs: config.scayle.connectTimeoutMs,
       requestTimeoutMs: config.scayle.timeoutMs,
       logger: app.log,
-      onCall: upstreamCallObserver(app.metrics),
+      onCall: upstreamCallObserver(app.metrics, shop ?? DEFAULT_SHOP),
       ...dispatcher,
     });
     const verifier = createAccessTokenVerifier({

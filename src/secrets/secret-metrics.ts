@@ -7,27 +7,36 @@ import { SECRET_VARIABLES, type SecretName } from './secret-variables.js';
 
 const TRIGGERS: readonly ReloadTrigger[] = ['sighup', 'file', 'invalid_client'];
 
-export function observeSecrets(store: SecretStore, registry: Registry): void {
+/** `shop`: issue 18 part 3, each SHOPS_FILE shop has its own secrets ("default" without SHOPS_FILE). */
+export function observeSecrets(store: SecretStore, registry: Registry, shop: string): void {
   const registers = [registry];
-  const info = new Gauge({
-    name: 'credential_info',
-    help: 'Always 1; the fingerprint label is the first 8 hex digits of sha256 over the credential in use (never the value)',
-    labelNames: ['credential', 'fingerprint'] as const,
-    registers,
-  });
-  const loaded = new Gauge({
-    name: 'credential_loaded_timestamp_seconds',
-    help: 'When the credential in use was loaded (start-up, or the reload that changed it), Unix seconds',
-    labelNames: ['credential'] as const,
-    registers,
-  });
-  const reloads = new Counter({
-    name: 'secret_reloads_total',
-    help: 'Re-reads of the *_FILE secrets by trigger (sighup, file, invalid_client) and outcome (success, failure: old values kept)',
-    labelNames: ['trigger', 'outcome'] as const,
-    registers,
-  });
-  for (const trigger of TRIGGERS) for (const outcome of ['success', 'failure']) reloads.labels(trigger, outcome).inc(0);
+  // With several shops every shop observes its own store on the one registry: the metrics exist once.
+  const existing = <T>(name: string): T | undefined => registry.getSingleMetric(name) as T | undefined;
+  const info =
+    existing<Gauge<'credential' | 'fingerprint' | 'shop'>>('credential_info') ??
+    new Gauge({
+      name: 'credential_info',
+      help: 'Always 1; the fingerprint label is the first 8 hex digits of sha256 over the credential in use (never the value)',
+      labelNames: ['credential', 'fingerprint', 'shop'] as const,
+      registers,
+    });
+  const loaded =
+    existing<Gauge<'credential' | 'shop'>>('credential_loaded_timestamp_seconds') ??
+    new Gauge({
+      name: 'credential_loaded_timestamp_seconds',
+      help: 'When the credential in use was loaded (start-up, or the reload that changed it), Unix seconds',
+      labelNames: ['credential', 'shop'] as const,
+      registers,
+    });
+  const reloads =
+    existing<Counter<'trigger' | 'outcome' | 'shop'>>('secret_reloads_total') ??
+    new Counter({
+      name: 'secret_reloads_total',
+      help: 'Re-reads of the *_FILE secrets by trigger (sighup, file, invalid_client) and outcome (success, failure: old values kept)',
+      labelNames: ['trigger', 'outcome', 'shop'] as const,
+      registers,
+    });
+  for (const trigger of TRIGGERS) for (const outcome of ['success', 'failure']) reloads.labels({ trigger, outcome, shop }).inc(0);
 
   const shown = new Map<SecretName, string>();
   const show = (values: SecretValues, names: readonly SecretName[]): void => {
@@ -36,13 +45,13 @@ export function observeSecrets(store: SecretStore, registry: Registry): void {
       if (value === undefined) continue;
       const print = fingerprint(value);
       const before = shown.get(name);
-      if (before !== undefined) info.remove(name, before);
-      info.set({ credential: name, fingerprint: print }, 1);
-      loaded.set({ credential: name }, Date.now() / 1000);
+      if (before !== undefined) info.remove({ credential: name, fingerprint: before, shop });
+      info.set({ credential: name, fingerprint: print, shop }, 1);
+      loaded.set({ credential: name, shop }, Date.now() / 1000);
       shown.set(name, print);
     }
   };
   show(store.current, SECRET_VARIABLES);
   store.onChange((values, changed) => show(values, changed));
-  store.onReload((trigger, result) => reloads.inc({ trigger, outcome: result.ok ? 'success' : 'failure' }));
+  store.onReload((trigger, result) => reloads.inc({ trigger, outcome: result.ok ? 'success' : 'failure', shop }));
 }

@@ -23,11 +23,17 @@ export interface FlowCookies {
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
-export function createFlowCookies(signer: FlowSigner, options: { secure: boolean }): FlowCookies {
+export function createFlowCookies(signer: FlowSigner, options: { secure: boolean; pathPrefix?: string }): FlowCookies {
   // __Secure- (not __Host-, which demands Path=/): the narrow path keeps these off every other request.
   const prefix = options.secure ? '__Secure-bff_sso_' : 'bff_sso_';
   const nameOf = (state: string): string => prefix + digest(state).toString('base64url').slice(0, 16);
-  const attributes = { httpOnly: true, secure: options.secure, sameSite: 'lax', path: COOKIE_PATH } as const;
+  // issue 18 part 3: a shop served under a path prefix has its social routes under it too.
+  const attributes = {
+    httpOnly: true,
+    secure: options.secure,
+    sameSite: 'lax',
+    path: `${options.pathPrefix ?? ''}${COOKIE_PATH}`,
+  } as const;
   const clear = (reply: FastifyReply, name: string): void => {
     reply.clearCookie(name, attributes);
   };

@@ -38,15 +38,19 @@ export interface SsoFlows {
   finish(request: FastifyRequest, reply: FastifyReply, state: string | undefined): Promise<SsoFlow>;
 }
 
-/** `secrets` gives the values in use (issue 18 part 4: reloaded shop secret and key ring apply to the next flow). */
+/**
+ * `secrets` gives the values in use (issue 18 part 4: reloaded shop secret and key ring apply to the next flow).
+ * `routePrefix`: issue 18 part 3, a SHOPS_FILE shop's path prefix ('' otherwise): in the callback and cookie paths.
+ */
 export function createSsoFlows(
   config: Config,
   secrets: { readonly current: SecretValues },
   redis: RedisClient | undefined,
   now: () => number,
+  routePrefix = '',
 ): SsoFlows {
   const signer = liveFlowSigner(() => secrets.current.SESSION_ENCRYPTION_KEYS);
-  const cookies = createFlowCookies(signer, { secure: config.session.cookieSecure });
+  const cookies = createFlowCookies(signer, { secure: config.session.cookieSecure, pathPrefix: routePrefix });
   const used = createUsedStates(redis, config.redis?.keyPrefix ?? 'bff:');
   const providers = new Set(config.socialProviders);
   const baseUrl = config.scayle.baseUrl;
@@ -54,7 +58,7 @@ export function createSsoFlows(
   const upstream = parseBaseUrl(baseUrl);
 
   /** Dev mode only (the emulator is SCAYLE, config allows it): the demo page on the service's own origin. */
-  const devReturnTarget = (origin: string): string[] => (config.devMode ? [`${origin}/demo/`] : []);
+  const devReturnTarget = (origin: string): string[] => (config.devMode ? [`${origin}${routePrefix}/demo/`] : []);
   const ownOrigin = (request: FastifyRequest): string => config.publicBaseUrl ?? `${request.protocol}://${request.host}`;
 
   return {
@@ -73,7 +77,7 @@ export function createSsoFlows(
         ...(input.errorReturnTo === undefined ? {} : { errorReturnTo: input.errorReturnTo }),
       };
       // PUBLIC_BASE_URL is required outside dev mode (config.ts); it may carry a path prefix.
-      const callbackUrl = new URL(`${ownOrigin(request).replace(/\/+$/, '')}${CALLBACK_PATH}`);
+      const callbackUrl = new URL(`${ownOrigin(request).replace(/\/+$/, '')}${routePrefix}${CALLBACK_PATH}`);
       callbackUrl.searchParams.set('state', flow.state);
       const jwt = await signRedirectJwt(
         { idpKey: flow.provider, callbackUrl: callbackUrl.toString(), clientId: config.scayle.clientId },

@@ -58,6 +58,6 @@ describe('load shedding', () => {
     expect(after.status).toBe(401);
     const scraped = await browser.get('/metrics');
     expect(scraped.text).toMatch(/^http_requests_shed_total\{reason="eventLoopDelay"\} [1-9]/m);
-    expect(scraped.text).toMatch(/^http_requests_total\{method="GET",route="\/auth\/session",status_code="503"\} 1$/m);
+    expect(scraped.text).toMatch(/^http_requests_total\{method="GET",route="\/auth\/session",status_code="503",shop="default"\} 1$/m);
   });
 });

@@ -102,7 +102,8 @@ function secretsSeen(from: number): string[] {
 async function metricsOf(url: string): Promise<string> {
   return (await new Browser(url).get('/metrics')).text;
 }
-const clientInfo = (secret: string) => `credential_info{credential="SCAYLE_CLIENT_SECRET",fingerprint="${fingerprint(secret)}"} 1`;
+const clientInfo = (secret: string) =>
+  `credential_info{credential="SCAYLE_CLIENT_SECRET",fingerprint="${fingerprint(secret)}",shop="default"} 1`;
 
 describe('secrets in files, rotated on a running process', () => {
   it('SIGHUP: the next call uses the new secret, a login in flight finishes on the old one', { timeout: 60_000 }, async () => {
@@ -130,8 +131,8 @@ describe('secrets in files, rotated on a running process', () => {
     expect((await guestLogin(url)).status).toBe(200);
     expect(secretsSeen(from)).toEqual([old, old, next]);
     const metrics = await metricsOf(url);
-    expect(metrics).toContain('secret_reloads_total{trigger="sighup",outcome="success"} 1');
-    expect(metrics).toContain('secret_reloads_total{trigger="invalid_client",outcome="success"} 0');
+    expect(metrics).toContain('secret_reloads_total{trigger="sighup",outcome="success",shop="default"} 1');
+    expect(metrics).toContain('secret_reloads_total{trigger="invalid_client",outcome="success",shop="default"} 0');
     expect(metrics).not.toContain(clientInfo(old));
     expect(child.exitCode).toBeNull(); // SIGHUP reloads; it no longer closes the service
 
@@ -139,7 +140,7 @@ describe('secrets in files, rotated on a running process', () => {
     writeSecret(files.keys, 'too-short');
     child.kill('SIGHUP');
     await eventually(
-      async () => (await metricsOf(url)).includes('secret_reloads_total{trigger="sighup",outcome="failure"} 1'),
+      async () => (await metricsOf(url)).includes('secret_reloads_total{trigger="sighup",outcome="failure",shop="default"} 1'),
       'the failed reload',
     );
     expect(output()).toContain('SESSION_ENCRYPTION_KEYS (from');
@@ -158,7 +159,7 @@ describe('secrets in files, rotated on a running process', () => {
     const from = emulator.state.lastHeaders('guest').length;
     expect((await guestLogin(url)).status).toBe(200);
     expect(secretsSeen(from)).toEqual([next]);
-    expect(await metricsOf(url)).toMatch(/secret_reloads_total\{trigger="file",outcome="success"\} [1-9]/);
+    expect(await metricsOf(url)).toMatch(/secret_reloads_total\{trigger="file",outcome="success",shop="default"\} [1-9]/);
     await stop(child);
   });
 
@@ -175,7 +176,7 @@ describe('secrets in files, rotated on a running process', () => {
       expect((await guestLogin(url)).status).toBe(200);
       expect(secretsSeen(from)).toEqual([old, next]);
       const metrics = await metricsOf(url);
-      expect(metrics).toContain('secret_reloads_total{trigger="invalid_client",outcome="success"} 1');
+      expect(metrics).toContain('secret_reloads_total{trigger="invalid_client",outcome="success",shop="default"} 1');
       expect(metrics).toContain(clientInfo(next));
       await stop(child);
     },

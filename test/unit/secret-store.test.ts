@@ -101,22 +101,28 @@ describe('the secret store', () => {
   it('exports fingerprints, load times and reload counts, never a value', async () => {
     const { paths, store } = setup();
     const registry = new Registry();
-    observeSecrets(store, registry);
+    observeSecrets(store, registry, 'default');
     const text = async () => registry.metrics();
-    expect(await text()).toContain(`credential_info{credential="SCAYLE_CLIENT_SECRET",fingerprint="${fingerprint('old-client')}"} 1`);
-    expect(await text()).toContain(`credential_info{credential="SESSION_ENCRYPTION_KEYS",fingerprint="${fingerprint([KEY_A])}"} 1`);
-    expect(await text()).toMatch(/credential_loaded_timestamp_seconds\{credential="SCAYLE_SHOP_SECRET"\} \d+/);
+    expect(await text()).toContain(
+      `credential_info{credential="SCAYLE_CLIENT_SECRET",fingerprint="${fingerprint('old-client')}",shop="default"} 1`,
+    );
+    expect(await text()).toContain(
+      `credential_info{credential="SESSION_ENCRYPTION_KEYS",fingerprint="${fingerprint([KEY_A])}",shop="default"} 1`,
+    );
+    expect(await text()).toMatch(/credential_loaded_timestamp_seconds\{credential="SCAYLE_SHOP_SECRET",shop="default"\} \d+/);
 
     writeFileSync(paths.SCAYLE_CLIENT_SECRET, 'new-client');
     await store.reload('sighup');
     writeFileSync(paths.SESSION_ENCRYPTION_KEYS, 'short');
     await store.reload('file');
     const after = await text();
-    expect(after).toContain(`credential_info{credential="SCAYLE_CLIENT_SECRET",fingerprint="${fingerprint('new-client')}"} 1`);
+    expect(after).toContain(
+      `credential_info{credential="SCAYLE_CLIENT_SECRET",fingerprint="${fingerprint('new-client')}",shop="default"} 1`,
+    );
     expect(after).not.toContain(fingerprint('old-client')); // the old label set is gone, not left at 1
-    expect(after).toContain('secret_reloads_total{trigger="sighup",outcome="success"} 1');
-    expect(after).toContain('secret_reloads_total{trigger="file",outcome="failure"} 1');
-    expect(after).toContain('secret_reloads_total{trigger="invalid_client",outcome="success"} 0');
+    expect(after).toContain('secret_reloads_total{trigger="sighup",outcome="success",shop="default"} 1');
+    expect(after).toContain('secret_reloads_total{trigger="file",outcome="failure",shop="default"} 1');
+    expect(after).toContain('secret_reloads_total{trigger="invalid_client",outcome="success",shop="default"} 0');
     for (const value of ['old-client', 'new-client', KEY_A, 'short']) expect(after).not.toContain(`"${value}"`);
     expect(fingerprint('new-client')).toMatch(/^[0-9a-f]{8}$/);
   });

@@ -18,7 +18,7 @@ const redirect = { 302: z.null().describe('Redirect (see the Location header)') 
 
 export async function ssoRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const flows = createSsoFlows(app.config, app.secrets, app.redis, () => app.sessions.now());
+  const flows = createSsoFlows(app.config, app.secrets, app.redis, () => app.sessions.now(), app.prefix);
 
   routes.get('/auth/social/callback', {
     schema: {

@@ -18,15 +18,22 @@ const readyResponse = z.object({
   }),
 });
 
-export async function healthRoutes(app: FastifyInstance): Promise<void> {
+/** What readiness probes; by default this context's session store and SCAYLE's JWKS. */
+export interface HealthOptions {
+  /** issue 18 part 3: with SHOPS_FILE the root probes every shop (src/shops/shop-routing.ts). */
+  checks?: { store(): Promise<unknown>; upstream(): Promise<unknown> };
+}
+
+export async function healthRoutes(app: FastifyInstance, options: HealthOptions = {}): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
+  const checks = options.checks ?? { store: () => app.sessions.store.ping(), upstream: () => app.verifier.probe() };
   type Ready = z.infer<typeof readyResponse>;
   let cached: { at: number; value: Ready } | undefined;
   let probing: Promise<Ready> | undefined;
 
   // One probe at a time: a burst of polls when the cache expires shares it.
   const probe = async (): Promise<Ready> => {
-    const [store, upstream] = await Promise.all([app.sessions.store.ping().then(ok, failing), app.verifier.probe().then(ok, failing)]);
+    const [store, upstream] = await Promise.all([checks.store().then(ok, failing), checks.upstream().then(ok, failing)]);
     const value: Ready = { status: store === 'ok' && upstream === 'ok' ? 'ok' : 'unavailable', checks: { store, upstream } };
     cached = { at: Date.now(), value };
     return value;
