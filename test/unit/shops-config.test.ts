@@ -163,4 +163,18 @@ describe('SHOPS_FILE', () => {
       problems: ['the file is neither JSON nor YAML'],
     });
   });
+
+  it('reads a shop secret from its own *_FILE (issue 18 part 4: reloaded for that shop alone), never the process-wide Redis ones', () => {
+    const secretFile = join(dir, 'shop-a-client-secret');
+    writeFileSync(secretFile, `${SECRET}-from-file\n`);
+    const { SCAYLE_CLIENT_SECRET: _inline, ...fromFile } = scayle(1);
+    const { shops } = deploy({
+      shops: [{ id: 'a', hosts: ['a.example'], variables: { ...fromFile, SCAYLE_CLIENT_SECRET_FILE: secretFile } }],
+    });
+    expect(shops![0]!.config.scayle.clientSecret).toBe(`${SECRET}-from-file`);
+    expect(shops![0]!.config.secretFiles.paths).toEqual({ SCAYLE_CLIENT_SECRET: secretFile });
+    expect(
+      problems({ shops: [{ id: 'a', hosts: ['a.example'], variables: { ...scayle(1), REDIS_PASSWORD_FILE: secretFile } }] }),
+    ).toContain('SHOPS_FILE shop "a": REDIS_PASSWORD_FILE is the same for every shop; set it in the environment, not in a shop');
+  });
 });
