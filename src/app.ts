@@ -22,6 +22,7 @@ import { requestBodiesPlugin } from './plugins/request-bodies.js';
 import { securityPlugin } from './plugins/security.js';
 import { sessionsPlugin } from './plugins/sessions.js';
 import { keyUsagePlugin } from './plugins/key-usage.js';
+import { sessionCachePlugin } from './plugins/session-cache.js';
 import { storePlugin } from './plugins/store.js';
 import { upstreamPlugin } from './plugins/upstream.js';
 import { loginRoutes } from './routes/auth/login.js';
@@ -82,6 +83,7 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(accessLogPlugin);
   await app.register(metricsPlugin);
   await app.register(storePlugin, { config, overrides });
+  await app.register(sessionCachePlugin, { config, overrides }); // issue 20: off unless one Redis node
   await app.register(upstreamPlugin, { config, overrides });
   await app.register(sessionsPlugin, { config, overrides });
   await app.register(keyUsagePlugin, { config }); // issue 18: off unless SESSION_KEY_USAGE_SCAN_SECONDS

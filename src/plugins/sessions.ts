@@ -41,6 +41,7 @@ export const sessionsPlugin = fp(
       ...(overrides.now ? { now: overrides.now } : {}),
       onUnreadableRecord: () => app.log.warn('a session record could not be decrypted (key removed from SESSION_ENCRYPTION_KEYS?)'),
       onExpired: () => metrics.sessionsEnded.inc({ reason: 'expired' }),
+      cache: app.sessionCache, // issue 20
     });
     const sessions: SessionService = {
       ...service,
@@ -68,5 +69,5 @@ export const sessionsPlugin = fp(
     app.decorate('refresher', refresher);
     app.decorate('registrations', createRegistrationGuard(store));
   },
-  { name: 'sessions', dependencies: ['metrics', 'store', 'upstream'] },
+  { name: 'sessions', dependencies: ['metrics', 'store', 'session-cache', 'upstream'] },
 );
