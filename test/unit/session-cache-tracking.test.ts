@@ -86,6 +86,7 @@ function rig(heartbeatMs = 60_000) {
     sidOfRecord: (key) => keys.sidOfRecord(key),
     log: silent,
     heartbeatMs,
+    leaseMs: heartbeatMs * 3,
     retryMs: 10,
   });
   const decode = (stored: { value: Buffer; version: number }): CachedRecord => ({ version: stored.version, data: {} as SessionData });

@@ -33,8 +33,10 @@ export interface TrackingOptions {
   sidOfRecord: (key: string) => string | undefined;
   log: TrackingLogger;
   onActiveChange?: (active: boolean) => void;
-  /** PING on the subscriber this often while active; a missed one reconnects it (default 1000 ms). */
+  /** PING on the subscriber this often while active (default 250 ms). */
   heartbeatMs?: number;
+  /** Without a PING answer for this long, the cache is off and the subscriber reconnects (default 1000 ms). */
+  leaseMs?: number;
   /** Wait before trying again when establishing failed (default 1000 ms). */
   retryMs?: number;
 }
@@ -47,7 +49,8 @@ export interface Tracking {
 
 export function trackInvalidations(options: TrackingOptions): Tracking {
   const { reader, subscriber, cache, sidOfRecord, log } = options;
-  const heartbeatMs = options.heartbeatMs ?? 1000;
+  const heartbeatMs = options.heartbeatMs ?? 250;
+  const leaseMs = options.leaseMs ?? 1000;
   const retryMs = options.retryMs ?? 1000;
   // Lets the reader check that its REDIRECT target is our subscriber on its own server (CLIENT LIST ID):
   // client ids are per server, so after a DNS or failover switch the same id could name a stranger.
@@ -58,6 +61,7 @@ export function trackInvalidations(options: TrackingOptions): Tracking {
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
   let failing = false;
+  let answeredAt = 0; // when the subscriber last answered a PING (or tracking was established)
 
   function lose(reason: string): void {
     epoch += 1;
@@ -109,6 +113,7 @@ export function trackInvalidations(options: TrackingOptions): Tracking {
       await reader.client('TRACKING', 'ON', 'REDIRECT', id);
       // Lost meanwhile: whatever lost it (a close, a failed read) asks again once the connections are back.
       if (mine !== epoch || closed) return;
+      answeredAt = Date.now();
       cache.activate();
       options.onActiveChange?.(true);
       if (failing) log.info({}, 'session cache on again: Redis tracking re-established');
@@ -145,15 +150,20 @@ export function trackInvalidations(options: TrackingOptions): Tracking {
   reader.on('close', onReaderClose);
   reader.on('ready', onReady);
 
-  // A silent network (no FIN, no RST) would leave the cache on while invalidations go nowhere: a PING on
-  // the subscriber proves every invalidation sent before it has arrived, and a missing answer reconnects.
+  // A silent network (no FIN, no RST) would leave the cache on while invalidations go nowhere. A PING answer
+  // on the subscriber proves every invalidation Redis sent before it has arrived, so the cache is trusted
+  // only while one came within the last `leaseMs`; past that the subscriber reconnects (and the cache is off).
   const heartbeat = setInterval(() => {
     if (!cache.active || subscribedId === undefined) return;
-    subscriber.ping().catch(() => {
-      if (closed) return;
+    if (Date.now() - answeredAt > leaseMs) {
       lose('invalidation connection heartbeat missed');
       subscriber.disconnect(true);
-    });
+      return;
+    }
+    subscriber.ping().then(
+      () => (answeredAt = Date.now()),
+      () => undefined,
+    );
   }, heartbeatMs).unref();
 
   void establish();
