@@ -43,6 +43,7 @@ export const sessionCachePlugin = fp(
     const tracked = instrumentStore(createRedisStore({ redis: reader, keyPrefix: redisConfig.keyPrefix }), metrics);
     const cache = createReadCache({
       maxEntries,
+      fence: () => tracking.fence(),
       read: (sid, viaTracked) => {
         if (!viaTracked) return app.sessionStore.get(sid);
         return tracked.get(sid).catch((error: unknown) => {

@@ -42,8 +42,14 @@ class FakeConnection extends EventEmitter {
     this.commands.push(`SUBSCRIBE ${channel}`);
     return Promise.resolve(1);
   }
+  pings = 0;
+  /** Runs before a PING is answered: what Redis queued on the connection before the PONG. */
+  beforePong: () => void = () => undefined;
   ping(): Promise<string> {
-    return this.pingFails ? Promise.reject(new Error('Command timed out')) : Promise.resolve('PONG');
+    this.pings += 1;
+    if (this.pingFails) return Promise.reject(new Error('Command timed out'));
+    this.beforePong();
+    return Promise.resolve('PONG');
   }
   disconnect(): void {
     this.disconnects += 1;
@@ -74,6 +80,7 @@ function rig(heartbeatMs = 60_000) {
   const reads: Array<{ sid: string; tracked: boolean }> = [];
   const cache = createReadCache({
     maxEntries: 10,
+    fence: () => tracking!.fence(),
     read: (sid, tracked) => {
       reads.push({ sid, tracked });
       return Promise.resolve({ value: Buffer.from(sid), version: 1 });
@@ -144,6 +151,18 @@ describe('Redis tracking for the session read cache', () => {
       expect(await r.readsRedis('s1')).toBe(false);
     });
   }
+
+  it('answers a hit only after a PING on the subscriber, shared by the hits of one loop turn', async () => {
+    const { subscriber, cache, readsRedis } = rig();
+    await eventually(() => cache.active, 'tracking established');
+    for (const sid of ['s1', 's2']) await readsRedis(sid);
+    const pings = subscriber.pings;
+    expect(await Promise.all([readsRedis('s1'), readsRedis('s2')])).toEqual([false, false]);
+    expect(subscriber.pings).toBe(pings + 1);
+    // An invalidation Redis queued before the PONG: the hit becomes a Redis read.
+    subscriber.beforePong = () => subscriber.invalidate([keys.record('s1')]);
+    expect(await readsRedis('s1')).toBe(true);
+  });
 
   it('stops trusting the cache after a failed read until tracking is confirmed again', async () => {
     const { reader, cache, tracking: t } = rig();

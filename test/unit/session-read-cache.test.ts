@@ -1,7 +1,7 @@
 // issue 20: the read cache's rules, with a controllable Redis read. A read that an invalidation or a flush
 // overtook while it was in flight is never kept (over RESP2 the invalidation can arrive before the reply);
-// nothing is kept while tracking is off; a hit waits for pending I/O and turns into a Redis read when an
-// invalidation arrived meanwhile.
+// nothing is kept while tracking is off; a hit waits for the fence (tracking.ts) and turns into a Redis read
+// when an invalidation arrived meanwhile or the fence failed.
 import { describe, expect, it } from 'vitest';
 import { createReadCache, type CachedRecord } from '../../src/sessions/cache/read-cache.js';
 import type { SessionData } from '../../src/sessions/session-record.js';
@@ -14,12 +14,12 @@ interface PendingRead {
 }
 
 /** A cache whose Redis reads wait until the test answers them. */
-function rig(options: { maxEntries?: number; drainIo?: () => Promise<void> } = {}) {
+function rig(options: { maxEntries?: number; fence?: () => Promise<void> } = {}) {
   const reads: PendingRead[] = [];
   const cache = createReadCache({
     maxEntries: options.maxEntries ?? 100,
     read: (sid, tracked) => new Promise((resolve) => reads.push({ sid, tracked, resolve })),
-    ...(options.drainIo ? { drainIo: options.drainIo } : {}),
+    fence: options.fence ?? (() => Promise.resolve()),
   });
   const decode = (stored: StoredValue): CachedRecord => ({
     version: stored.version,
@@ -103,10 +103,10 @@ describe('the session read cache', () => {
     expect(await loadAnswering('s2', 'fresh')).toEqual({ value: 'fresh', readRedis: true });
   });
 
-  it('turns a hit into a Redis read when an invalidation arrives while it waits for pending I/O', async () => {
-    let releaseDrain: () => void = () => undefined;
+  it('turns a hit into a Redis read when an invalidation arrives before its fence is answered', async () => {
+    let answerFence: () => void = () => undefined;
     const { cache, reads, decode, valueOf } = rig({
-      drainIo: () => new Promise<void>((resolve) => (releaseDrain = resolve)),
+      fence: () => new Promise<void>((resolve) => (answerFence = resolve)),
     });
     cache.activate();
     const first = cache.load('s1', decode);
@@ -115,13 +115,23 @@ describe('the session read cache', () => {
     await first;
     const hit = cache.load('s1', decode);
     await flush();
-    expect(reads).toHaveLength(1); // waiting for the drain, not reading
-    cache.invalidate('s1'); // what was already readable on the subscriber socket
-    releaseDrain();
+    expect(reads).toHaveLength(1); // waiting for the fence, not reading
+    cache.invalidate('s1'); // Redis queued it before the PONG
+    answerFence();
     await flush();
     expect(reads).toHaveLength(2);
     reads[1]!.resolve(null);
     expect(valueOf(await hit)).toBeUndefined();
+  });
+
+  it('reads from Redis when the fence cannot be answered', async () => {
+    let fails = false;
+    const { cache, loadAnswering } = rig({ fence: () => (fails ? Promise.reject(new Error('timeout')) : Promise.resolve()) });
+    cache.activate();
+    await loadAnswering('s1', 'one');
+    expect((await loadAnswering('s1', 'unused')).readRedis).toBe(false);
+    fails = true;
+    expect(await loadAnswering('s1', 'from redis')).toEqual({ value: 'from redis', readRedis: true });
   });
 
   it('never keeps a missing or unreadable record, and holds at most maxEntries', async () => {

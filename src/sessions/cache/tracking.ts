@@ -42,6 +42,11 @@ export interface TrackingOptions {
 }
 
 export interface Tracking {
+  /**
+   * Resolves once the subscriber answered a PING sent after this call: Redis answers it after every
+   * invalidation it queued before, i.e. of every write completed before the call. Rejects when it cannot.
+   */
+  fence(): Promise<void>;
   /** A read on the reader failed: Redis may be unreachable, so stop trusting the cache until re-established. */
   readFailed(): void;
   close(): void;
@@ -166,9 +171,23 @@ export function trackInvalidations(options: TrackingOptions): Tracking {
     );
   }, heartbeatMs).unref();
 
+  // Every fence asked for before the next check phase shares one PING, sent then (after all of them began).
+  let batch: Promise<void> | undefined;
+  function fence(): Promise<void> {
+    batch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      batch = undefined;
+      if (subscribedId === undefined) throw new Error('the invalidation connection is not subscribed');
+      return subscriber.ping().then(() => {
+        answeredAt = Date.now();
+      });
+    });
+    return batch;
+  }
+
   void establish();
 
   return {
+    fence,
     readFailed() {
       lose('a tracked read failed');
       void establish();
