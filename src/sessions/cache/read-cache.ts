@@ -64,14 +64,16 @@ export function createReadCache({ maxEntries, read, events = {}, fence }: ReadCa
       // the writer's reply, and measured on this machine it arrived up to 7 ms after the writer had its
       // reply (3000 writes: 0.8 % later than the next loop turn). A request that follows a logout on another
       // instance can come sooner. The fence's PING is answered after every invalidation queued before it,
-      // so once it is answered the entry is still here only if Redis had not changed the key.
+      // so once it is answered an entry is here only if Redis had not changed the key since it was read
+      // (possibly by another request meanwhile, which is as fresh).
       const fenced = await fence().then(
         () => true,
         () => false,
       );
-      if (fenced && active && entries.peek(sid) === cached) {
+      const current = fenced && active ? entries.peek(sid) : undefined;
+      if (current !== undefined) {
         events.hit?.();
-        return cached;
+        return current;
       }
     }
     events.miss?.();

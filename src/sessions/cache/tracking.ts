@@ -4,7 +4,7 @@
 // (a close or reconnect of either, a failed read, a missed heartbeat) flushes it until it is re-established.
 //
 // Default tracking mode, not BCAST: Redis then remembers which keys this reader read and tells only the
-// instances that hold a session about its change, so a logout costs one invalidation message (~60 bytes) per
+// instances that hold a session about its change, so a logout costs one invalidation message (110 bytes) per
 // instance that read that session since its last write. BCAST on the `{s:` prefix would send every write of
 // every session key (create, slide, refresh lock, side record, tombstone: several per login and logout) to
 // every instance, whether it holds the session or not. The price of the default mode is Redis memory: one
