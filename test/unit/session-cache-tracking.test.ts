@@ -118,14 +118,18 @@ describe('Redis tracking for the session read cache', () => {
     expect(await readsRedis('s1')).toBe(false);
   });
 
-  it('drops the keys Redis invalidates, and everything on a flush message', async () => {
+  it('drops the keys Redis invalidates, and everything on a flush message or a key it cannot place', async () => {
     const { subscriber, cache, readsRedis } = rig();
     await eventually(() => cache.active, 'tracking established');
     for (const sid of ['s1', 's2', 's3']) await readsRedis(sid);
-    subscriber.invalidate([keys.record('s1'), keys.lock('s2'), 'other:key']);
+    subscriber.invalidate([keys.record('s1')]);
     expect(await readsRedis('s1')).toBe(true);
     expect(await readsRedis('s2')).toBe(false);
     subscriber.invalidate(null);
+    expect(cache.size).toBe(0);
+    // A key that is not a record of this prefix: what changed cannot be told, so everything goes.
+    for (const sid of ['s1', 's2']) await readsRedis(sid);
+    subscriber.invalidate([createKeyBuilder('other:').record('s1')]);
     expect(cache.size).toBe(0);
   });
 

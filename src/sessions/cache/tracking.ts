@@ -138,7 +138,10 @@ export function trackInvalidations(options: TrackingOptions): Tracking {
     if (!Array.isArray(message)) return lose('unexpected invalidation message');
     for (const key of message as unknown[]) {
       const sid = sidOfRecord(String(key));
-      if (sid !== undefined) cache.invalidate(sid);
+      // The reader reads record keys only, so Redis tracks nothing else; a key we cannot place (e.g. a
+      // prefix this process does not know) means we cannot tell what changed: drop everything.
+      if (sid === undefined) return cache.flush();
+      cache.invalidate(sid);
     }
   };
   const onSubscriberClose = (): void => {
