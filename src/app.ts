@@ -27,6 +27,7 @@ import { rateLimitsPlugin } from './plugins/rate-limits.js';
 import { securityPlugin } from './plugins/security.js';
 import { sessionEndingPlugin } from './plugins/session-ending.js';
 import { sessionsPlugin } from './plugins/sessions.js';
+import { sessionCachePlugin } from './plugins/session-cache.js';
 import { storePlugin } from './plugins/store.js';
 import { secretsPlugin } from './plugins/secrets.js';
 import { upstreamPlugin } from './plugins/upstream.js';
@@ -115,6 +116,7 @@ async function registerShop(app: FastifyInstance, { config, overrides, shop }: S
   if (shop) await app.register(errorHandlerPlugin, { cookie: config.session });
   await app.register(storePlugin, deps);
   await app.register(secretsPlugin, { config }); // issue 18 part 4: app.secrets, read per use by what follows
+  await app.register(sessionCachePlugin, deps); // issue 20: off unless one Redis node
   await app.register(upstreamPlugin, deps);
   await app.register(sessionsPlugin, deps);
   await app.register(keyUsagePlugin, { config }); // issue 18: off unless SESSION_KEY_USAGE_SCAN_SECONDS

@@ -115,6 +115,13 @@ const fields = {
     .default(0)
     .describe('Seconds between scans refreshing the session_key_usage_records gauge (0: off; the CLI key-usage always works)'),
   SESSION_MEMORY_MAX_ENTRIES: z.coerce.number().int().positive().default(100_000).describe('Bound of the in-memory store'),
+  // issue 20: only with REDIS_URL (one node); Cluster and Sentinel keep it off (README "Session cache").
+  SESSION_CACHE_MAX_ENTRIES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
+    .describe('Opened session records kept per process, kept coherent by Redis client-side caching (0: off)'),
 
   ALLOWED_ORIGINS: list(parseOriginList, 'every entry must be an origin like https://shop.example').describe(
     'Comma-separated origins allowed for CSRF/CORS',
@@ -320,6 +327,8 @@ function toConfig(e: Env) {
       encryptionKeys: e.SESSION_ENCRYPTION_KEYS.length > 0 ? e.SESSION_ENCRYPTION_KEYS : [randomBytes(32).toString('base64url')],
       encryptionKeysGenerated: e.SESSION_ENCRYPTION_KEYS.length === 0,
       memoryMaxEntries: e.SESSION_MEMORY_MAX_ENTRIES,
+      /** issue 20: the Redis store's per-process read cache; 0 turns it off. */
+      cacheMaxEntries: e.SESSION_CACHE_MAX_ENTRIES,
       keyUsageScanSeconds: e.SESSION_KEY_USAGE_SCAN_SECONDS,
     },
     allowedOrigins: e.ALLOWED_ORIGINS,

@@ -4,6 +4,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { REFRESH_FAILURE_REASONS } from '../sessions/refresh-failure-reason.js';
 import type { UpstreamCallHook } from '../upstream/types.js';
+import { sessionCacheMetrics } from './session-cache-metrics.js';
 
 /** Seconds; spans a Redis round trip (sub-ms) to the upstream timeout (5 s default). */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -115,6 +116,7 @@ export function createMetrics() {
     ...rateLimitFallbackMetrics(registers),
     ...keyRingMetrics(registers),
     ...enrichmentMetrics(registers), // issue 17 part 4
+    ...sessionCacheMetrics(registers), // issue 20
     // --- issue 17 ---
     passwordValidations: new Counter({
       name: 'password_validations_total',

@@ -49,6 +49,7 @@ export const sessionsPlugin = fp(
       ...(overrides.now ? { now: overrides.now } : {}),
       onUnreadableRecord: () => app.log.warn('a session record could not be decrypted (key removed from SESSION_ENCRYPTION_KEYS?)'),
       onExpired: () => metrics.sessionsEnded.inc({ reason: 'expired' }),
+      cache: app.sessionCache, // issue 20
     });
     const sessions: SessionService = {
       ...service,
@@ -83,5 +84,5 @@ export const sessionsPlugin = fp(
     app.decorate('refresher', refresher);
     app.decorate('registrations', createRegistrationGuard(store));
   },
-  { name: 'sessions', dependencies: ['metrics', 'store', 'secrets', 'upstream'] },
+  { name: 'sessions', dependencies: ['metrics', 'store', 'secrets', 'session-cache', 'upstream'] },
 );

@@ -31,6 +31,11 @@ export interface RedisConnectionOptions {
    * maxRetriesPerRequest null and an offline queue (BullMQ refuses a worker client without them).
    */
   forQueueWorker?: boolean;
+  /**
+   * issue 20: the session cache's invalidation connection (one node only): no automatic re-subscribe after
+   * a reconnect, since the cache must send CLIENT ID before it subscribes again (sessions/cache/tracking.ts).
+   */
+  noAutoResubscribe?: boolean;
 }
 
 /** Delay before reconnect attempt `n`: grows by 100 ms up to 2 s, and never gives up. */
@@ -93,6 +98,7 @@ export function createRedisClient(where: RedisTarget | string, options: RedisCon
     // After a failover the old primary answers READONLY: reconnect, so DNS or Sentinel names the new one.
     reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
     lazyConnect: false,
+    autoResubscribe: options.noAutoResubscribe !== true,
   } satisfies RedisOptions;
 
   let client: RedisClient;

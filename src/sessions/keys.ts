@@ -9,6 +9,8 @@ export interface SessionKeys {
   /** One hash per session holding all its side records (field = name); see redis-store.ts. */
   sides(sid: string): string;
   index(customerKey: string): string;
+  /** issue 20: the sid whose record `key` is (an invalidation message names keys), else undefined. */
+  sidOfRecord(key: string): string | undefined;
 }
 
 // A brace in a prefix or id would move or split the hash tag and scatter one session over slots.
@@ -31,5 +33,11 @@ export function createKeyBuilder(prefix = 'bff:'): SessionKeys {
     lock: (sid) => `${session(sid)}:lock`,
     sides: (sid) => `${session(sid)}:side`,
     index: (customerKey) => `${prefix}{c:${checkPart(customerKey, 'customer key')}}:idx`,
+    sidOfRecord: (key) => {
+      const head = `${prefix}{s:`;
+      if (!key.startsWith(head) || !key.endsWith('}:rec')) return undefined;
+      const sid = key.slice(head.length, -'}:rec'.length);
+      return sid.length > 0 && !/[{}]/.test(sid) ? sid : undefined;
+    },
   };
 }

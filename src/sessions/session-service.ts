@@ -1,10 +1,11 @@
 // Sessions as the routes see them: create, load, save (version-checked), slide, destroy, list a
 // customer's. Owns lifetimes and encryption; the store below it only keeps opaque sealed bytes.
 import { LRUCache } from 'lru-cache';
+import type { CachedRecord, SessionReadCache } from './cache/read-cache.js';
 import type { SessionCrypto } from './session-crypto.js';
 import { newSessionId } from './session-id.js';
 import { parseSession, serialiseSession, sessionDeadline, type SessionData } from './session-record.js';
-import type { CasResult, SessionStore } from './store.js';
+import type { CasResult, SessionStore, StoredValue } from './store.js';
 
 export interface LoadedSession {
   sid: string;
@@ -33,12 +34,14 @@ export interface SessionServiceOptions {
   onUnreadableRecord?: (sid: string, error: unknown) => void;
   /** A session passed its deadline and this call removed its record (counted once, by whoever removed it). */
   onExpired?: () => void;
+  /** issue 20: the per-process read cache kept coherent by Redis tracking (plugins/session-cache.ts). */
+  cache?: Pick<SessionReadCache, 'load' | 'forget' | 'flush'> | undefined;
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
 
 export function createSessionService(options: SessionServiceOptions) {
-  const { store, crypto, idleTtlMs, absoluteTtlMs } = options;
+  const { store, crypto, idleTtlMs, absoluteTtlMs, cache } = options;
   const now = options.now ?? Date.now;
   const expiredGraceMs = options.expiredGraceMs ?? 10 * 60_000;
   const tombstoneMs = options.tombstoneMs ?? 2 * 60_000;
@@ -54,6 +57,8 @@ export function createSessionService(options: SessionServiceOptions) {
   // its own copy of the bytes on every read, so keeping that Buffer here aliases nothing.
   const opened = new LRUCache<string, { sealed: Buffer; data: SessionData }>({ max: 10_000 });
   const open = (sid: string, sealed: Buffer): SessionData => {
+    // With the read cache, records are opened once per Redis read and kept there: no second copy here.
+    if (cache) return Object.freeze(parseSession(crypto.open('record', sealed, sid)));
     const hit = opened.get(sid);
     if (hit?.sealed.equals(sealed)) return hit.data;
     // Frozen: the cached object is shared by every request of the session, so nobody may edit it in place.
@@ -81,27 +86,39 @@ export function createSessionService(options: SessionServiceOptions) {
     return { token, session: { sid, version: 1, data } };
   }
 
-  async function load(sid: string): Promise<LoadResult> {
-    const stored = await store.get(sid);
-    if (!stored) return { state: 'missing' };
-    let data: SessionData;
+  /** The opened record, or null when it cannot be read (never cached). */
+  const decode = (sid: string, stored: StoredValue): CachedRecord | null => {
     try {
-      data = open(sid, stored.value);
+      return { version: stored.version, data: open(sid, stored.value) };
     } catch (error) {
       // A key dropped from the ring too early, or tampering: the record is useless either way.
       options.onUnreadableRecord?.(sid, error);
-      return { state: 'missing' };
+      return null;
     }
+  };
+
+  async function load(sid: string): Promise<LoadResult> {
+    const found = cache
+      ? await cache.load(sid, (stored) => decode(sid, stored))
+      : await store.get(sid).then((stored) => (stored ? decode(sid, stored) : null));
+    if (!found) return { state: 'missing' };
+    const { data, version } = found;
     if (sessionDeadline(data) <= now()) {
       if (await destroy(sid, data)) options.onExpired?.();
       return { state: 'expired' };
     }
-    return { state: 'live', session: { sid, version: stored.version, data } };
+    return { state: 'live', session: { sid, version, data } };
   }
 
   /** Version-checked write; never recreates a destroyed session. */
   async function save(session: LoadedSession, data: SessionData): Promise<CasResult> {
-    return store.compareAndSet(session.sid, session.version, seal(session.sid, data), ttlFor(data));
+    try {
+      return await store.compareAndSet(session.sid, session.version, seal(session.sid, data), ttlFor(data));
+    } finally {
+      // Whatever the outcome (even a timeout that may have written), the next read goes to Redis; Redis's
+      // own invalidation message arrives too, later.
+      cache?.forget(session.sid);
+    }
   }
 
   /**
@@ -120,7 +137,12 @@ export function createSessionService(options: SessionServiceOptions) {
   /** Resolves true if this call removed the record (false: it was already gone). */
   async function destroy(sid: string, data?: SessionData): Promise<boolean> {
     opened.delete(sid);
-    const deleted = await store.destroy(sid, tombstoneMs);
+    let deleted: boolean;
+    try {
+      deleted = await store.destroy(sid, tombstoneMs);
+    } finally {
+      cache?.forget(sid);
+    }
     const key = data === undefined ? undefined : customerKey(data);
     if (key !== undefined) await store.indexRemove(key, sid);
     return deleted;
@@ -149,7 +171,10 @@ export function createSessionService(options: SessionServiceOptions) {
     seal: (sid: string, plaintext: string): Buffer => crypto.seal('side', plaintext, sid),
     open: (sid: string, sealed: Uint8Array): string => crypto.open('side', sealed, sid),
     /** issue 18 part 4: the key ring changed (a reload): a record under a dropped key must not open from memory. */
-    forgetOpened: (): void => opened.clear(),
+    forgetOpened: (): void => {
+      opened.clear();
+      cache?.flush(); // issue 20: the read cache holds opened records too
+    },
     store,
     now,
   };

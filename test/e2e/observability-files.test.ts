@@ -138,6 +138,8 @@ describe('the dashboard and alert rules against a running instance', () => {
       'http_requests_shed_total',
       'sessions_created_total',
       'sessions_ended_total',
+      'session_cache_hits_total', // issue 20
+      'session_cache_flushes_total',
     ]) {
       expect(dashboardExprs).toContain(metric);
     }

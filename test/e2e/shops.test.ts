@@ -176,6 +176,9 @@ describe('two shops on one instance', () => {
     });
     expect(prints.every((print) => print !== undefined)).toBe(true);
     expect(new Set(prints).size).toBe(3);
+    // issue 20: every shop's session reads go through its own cache (its reader tracks the shop's prefix).
+    expect(text).toMatch(/^session_cache_active 1$/m);
+    expect(text).toMatch(/^session_cache_hits_total [1-9]/m);
   });
 
   it('logs no shop secret, session cookie or token', () => {

@@ -1,0 +1,80 @@
+// issue 20: `app.sessionCache`, the per-process cache of opened session records in front of the Redis store,
+// with its two connections (tracked reader, invalidation subscriber). Undefined when off: no Redis (the memory
+// store is local already), SESSION_CACHE_MAX_ENTRIES=0, a store or client passed in, or Cluster/Sentinel.
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { instrumentStore } from '../metrics/instrumented-store.js';
+import { createRedisClient } from '../redis/connection.js';
+import { closeRedis } from '../redis/lifecycle.js';
+import { createReadCache, type SessionReadCache } from '../sessions/cache/read-cache.js';
+import { trackInvalidations } from '../sessions/cache/tracking.js';
+import { createKeyBuilder } from '../sessions/keys.js';
+import { createRedisStore } from '../sessions/redis-store.js';
+import type { DependencyPluginOptions } from './overrides.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The session read cache, when on (the session service reads through it). */
+    sessionCache: SessionReadCache | undefined;
+  }
+}
+
+export const sessionCachePlugin = fp(
+  (app: FastifyInstance, { config, overrides, shop }: DependencyPluginOptions) => {
+    const maxEntries = config.session.cacheMaxEntries;
+    const redisConfig = config.redis;
+    // With SHOPS_FILE the shared connection arrives as `redis` from shops-app, not from a test: each shop's
+    // cache still opens its own reader and subscriber under the shop's key prefix.
+    const passedIn = overrides.store !== undefined || (overrides.redis !== undefined && shop === undefined);
+    if (maxEntries === 0 || redisConfig === undefined || passedIn) {
+      app.decorate<SessionReadCache | undefined>('sessionCache', undefined);
+      return Promise.resolve();
+    }
+    const { target } = redisConfig;
+    if (target.kind !== 'url') {
+      // Tracking is per node and REDIRECT needs the subscriber on the reader's node; after a Sentinel
+      // failover or a Cluster slot move the two can part. Correctness first: off, reads go to Redis.
+      app.log.info({ redis: target.kind }, 'session cache off: it needs a single Redis node (REDIS_URL)');
+      app.decorate<SessionReadCache | undefined>('sessionCache', undefined);
+      return Promise.resolve();
+    }
+
+    const { metrics } = app;
+    const reader = createRedisClient(target.url, { logger: app.log });
+    const subscriber = createRedisClient(target.url, { logger: app.log, noAutoResubscribe: true });
+    const tracked = instrumentStore(createRedisStore({ redis: reader, keyPrefix: redisConfig.keyPrefix }), metrics);
+    const cache = createReadCache({
+      maxEntries,
+      fence: () => tracking.fence(),
+      read: (sid, viaTracked) => {
+        if (!viaTracked) return app.sessionStore.get(sid);
+        return tracked.get(sid).catch((error: unknown) => {
+          tracking.readFailed();
+          throw error;
+        });
+      },
+      events: {
+        hit: () => metrics.sessionCacheHits.inc(),
+        miss: () => metrics.sessionCacheMisses.inc(),
+        invalidated: () => metrics.sessionCacheInvalidations.inc(),
+        flushed: () => metrics.sessionCacheFlushes.inc(),
+      },
+    });
+    const keys = createKeyBuilder(redisConfig.keyPrefix);
+    const tracking = trackInvalidations({
+      reader,
+      subscriber,
+      cache,
+      sidOfRecord: (key) => keys.sidOfRecord(key),
+      log: app.log,
+      onActiveChange: (active) => metrics.sessionCacheActive.set(active ? 1 : 0),
+    });
+    app.addHook('onClose', async () => {
+      tracking.close();
+      await Promise.all([closeRedis(reader), closeRedis(subscriber)]);
+    });
+    app.decorate<SessionReadCache | undefined>('sessionCache', cache);
+    return Promise.resolve();
+  },
+  { name: 'session-cache', dependencies: ['metrics', 'store'] },
+);
