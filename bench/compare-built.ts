@@ -73,8 +73,11 @@ const started: Target[] = [];
 try {
   const emulator = await startEmulator('emulator');
   started.push(emulator);
-  const bare = await startTarget('bare-fastify', 'bare-fastify.ts', { options: { redisUrl, key: `${prefix}fastify:hash` } });
+  const bare = await startTarget('bare-fastify', 'bare-fastify.ts');
   started.push(bare);
+  const floorTokens = Array.from({ length: connections }, () => randomUUID());
+  const floor = await startTarget('floor', 'floor.ts', { options: { redisUrl, keyPrefix: `${prefix}floor:`, tokens: floorTokens } });
+  started.push(floor);
   const email = 'compare@bench.example';
   await registerDirect(emulator.url, email);
   const services = [];
@@ -87,7 +90,11 @@ try {
   const perConnection = (cookies: string[]) => cookies.map((cookie) => ({ headers: { cookie } }));
   const cases: Array<{ id: string; target: Target; spec: RequestSpec }> = [
     { id: 'bare Fastify GET /hello', target: bare, spec: { method: 'GET', path: '/hello' } },
-    { id: 'Fastify + 1 HMGET /redis', target: bare, spec: { method: 'GET', path: '/redis' } },
+    {
+      id: 'floor GET /floor (cookie + 1 GET)',
+      target: floor,
+      spec: { method: 'GET', path: '/floor', perConnection: floorTokens.map((t) => ({ headers: { cookie: `sid=${t}` } })) },
+    },
     ...services.flatMap(
       (s) =>
         [
