@@ -44,28 +44,7 @@ export function createLogger(
 ): NonNullable<FastifyServerOptions['loggerInstance']> {
   // Asynchronous stdout: a synchronous write per line is costly on every request (bench/RESULTS.md §8).
   // buildApp flushes it on close, and close-with-grace closes on crashes too.
-  return pino(loggerOptions(level, mixin), destination ?? batchedStdout());
-}
-
-/** Lines go out in writes of at least 4 KB, and at the latest every 100 ms. */
-const BATCH_BYTES = 4096;
-const BATCH_MS = 100;
-
-/**
- * stdout written in batches (issue 20): one write syscall per access line was the largest single cost of a
- * GET /auth/session. pino flushes what is left when the process exits, crashes included (close-with-grace
- * exits); only a SIGKILL loses the last < 4 KB, i.e. under 100 ms of lines.
- */
-function batchedStdout(): DestinationStream {
-  const stream = pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES });
-  const timer = setInterval(() => {
-    try {
-      stream.flush();
-    } catch {
-      clearInterval(timer); // destroyed: the process is exiting and pino has flushed
-    }
-  }, BATCH_MS).unref();
-  return stream;
+  return pino(loggerOptions(level, mixin), destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 export function pathOnly(url: string): string {
