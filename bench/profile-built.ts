@@ -1,6 +1,7 @@
 // Profiles the built service (`npm run build`, then `node --cpu-prof dist/server.js`, as production runs it)
 // on the hot routes, one fresh process per route so each profile holds one route's work, and prints the
-// top-self-time tables. `tsx bench/profile-built.ts [session|token …] [--seconds=5]` with BENCH_REDIS_URL.
+// top-self-time tables. `tsx bench/profile-built.ts [session|token …] [--seconds=5] [--dist=dir]` with
+// BENCH_REDIS_URL (`--dist` profiles another build, e.g. of an older commit).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { startEmulator } from './lib/world.js';
 const args = process.argv.slice(2);
 const routes = args.filter((a) => !a.startsWith('--')) as Route[];
 const seconds = Number(args.find((a) => a.startsWith('--seconds='))?.split('=')[1] ?? 5);
+const dist = resolve(args.find((a) => a.startsWith('--dist='))?.split('=')[1] ?? resolve(ROOT, 'dist'));
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `bench:${randomUUID()}:`;
 const connections = 50;
@@ -56,7 +58,7 @@ async function profileRoute(route: Route, dir: string): Promise<RouteProfile> {
     MAX_EVENT_LOOP_UTILIZATION: '0',
     SESSIONS_PER_CUSTOMER_MAX: '10000',
   };
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${outDir}`, resolve(ROOT, 'dist/server.js')], {
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${outDir}`, resolve(dist, 'server.js')], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
