@@ -73,9 +73,21 @@ async function probe(target: Target): Promise<{ heapUsed: number; rss: number }>
   return (await res.body.json()) as { heapUsed: number; rss: number };
 }
 
+/** A fresh instance answers 503 until its Redis connection is up (store.ts): wait for readiness first. */
+async function ready(target: Target): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt += 1) {
+    const res = await request(`${target.url}/health/ready`);
+    await res.body.dump();
+    if (res.statusCode === 200) return;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error('the memory-measurement instance never became ready');
+}
+
 async function measure(o: CacheMemoryOptions, env: Record<string, string>, cookies: string[]): Promise<MemoryPerSession> {
   const target = await o.start(env);
   try {
+    await ready(target);
     for (let i = 0; i < WARM_UP_READS; i += 1) await read(target, o.templateCookie);
     const before = await probe(target);
     await inBatches(cookies.length, 20, (i) => read(target, cookies[i]!));
