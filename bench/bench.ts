@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { Redis } from 'ioredis';
+import { measureCacheMemory, type CacheMemory } from './lib/cache-memory.js';
 import { runLoad, type Sample } from './lib/load.js';
 import { visiblePid } from './lib/proc.js';
 import { cleanupPrefix, measureSessionBytes, type SessionBytes } from './lib/redis-usage.js';
@@ -12,7 +13,7 @@ import { runWithShedding } from './lib/shedding.js';
 import { buildScenarios } from './lib/scenarios.js';
 import { checkTargets, summarise, type Summary, type TargetCheck } from './lib/stats.js';
 import { runStorm, type StormResult } from './lib/storm.js';
-import { TRACED_SPAN_NAMES, startWorld, type World } from './lib/world.js';
+import { TRACED_SPAN_NAMES, startService, startWorld, type World } from './lib/world.js';
 
 export interface BenchConfig {
   mode: 'full' | 'quick';
@@ -26,6 +27,8 @@ export interface BenchConfig {
   scalingSizes: number[];
   scalingRounds: number;
   storm: { sessions: number; requestsPerSession: number };
+  /** Distinct sessions read by the memory-per-cached-session measurement (issue 20). */
+  memorySessions: number;
   logLevel: string;
   /** Run the rounds with load shedding by event-loop utilisation on (0.98); normally off. */
   shedding: boolean;
@@ -44,6 +47,7 @@ export const FULL = {
   scalingSizes: [1_000, 100_000, 1_000_000],
   scalingRounds: 2,
   storm: { sessions: 20, requestsPerSession: 50 },
+  memorySessions: 5_000,
 } as const;
 export const QUICK = {
   mode: 'quick',
@@ -54,6 +58,7 @@ export const QUICK = {
   scalingSizes: [1_000, 10_000],
   scalingRounds: 1,
   storm: { sessions: 5, requestsPerSession: 50 },
+  memorySessions: 1_000,
 } as const;
 
 export interface Machine {
@@ -74,6 +79,8 @@ export interface BenchReport {
   summaries: Summary[];
   samples: Record<string, Sample[]>;
   bytes: SessionBytes;
+  /** Memory the service keeps per session read, cache on and off (absent in reports of older runs). */
+  cacheMemory?: CacheMemory;
   scaling: ScalingRow[];
   storm: StormResult;
   /** GET /auth/session at saturation with utilisation shedding on; only when the rounds ran with it off. */
@@ -160,6 +167,22 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
     log(`tracing: requests answered ${JSON.stringify(tracing.requests)}`);
     const bytes = await measureSessionBytes(redis, world);
     log(`Redis per session: service ${Math.round(bytes.servicePerSession)} B, naive ${Math.round(bytes.naivePerSession)} B`);
+    const w = world;
+    const cacheMemory = await measureCacheMemory({
+      redis,
+      keyPrefix: w.prefixes.serviceA,
+      encryptionKey,
+      templateCookie: w.cookies.serviceA[0]!,
+      sessions: config.memorySessions,
+      start: (env) =>
+        startService('service-memory', w.emulatorA, worldOptions, w.prefixes.serviceA, ['--expose-gc'], {
+          BENCH_MEMORY_PROBE: '1',
+          // Shedding is beside the point here, and a delay spike on a shared machine would fail the reads.
+          MAX_EVENT_LOOP_DELAY_MS: '0',
+          ...env,
+        }),
+    });
+    log(`memory per session read: cache on ${JSON.stringify(cacheMemory.cacheOn)}, off ${JSON.stringify(cacheMemory.cacheOff)}`);
 
     let shedding: Sample | undefined;
     if (!config.shedding) {
@@ -206,6 +229,7 @@ export async function runBench(config: BenchConfig): Promise<BenchReport> {
       summaries,
       samples,
       bytes,
+      cacheMemory,
       scaling,
       storm,
       shedding,

@@ -6,6 +6,7 @@ import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { answerClientError } from './http/client-errors.js';
+import { lazyChildLogger } from './http/lazy-logger.js';
 import { requestIdFrom } from './http/request-id.js';
 import { responseSerializerCompiler } from './http/response-serializer.js';
 import { createLogger } from './logger.js';
@@ -65,6 +66,8 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
     genReqId: requestIdFrom,
     // accessLogPlugin writes one line per request instead of Fastify's "incoming" + "completed" pair.
     logController: new LogController({ disableRequestLogging: true }),
+    // issue 20: request.log is built when a line is first written, not for every request.
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     // Longer than a load balancer's idle timeout (60 s on most), so the balancer, not us, closes idle
@@ -174,7 +177,9 @@ function closeConnectionsWhenClosing(app: FastifyInstance): void {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_request, reply) => {
+  // Callback style, not async: a promise per response for a flag that is false until shutdown (issue 20).
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
 }

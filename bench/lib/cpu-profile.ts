@@ -32,16 +32,16 @@ export interface ProfileSummary {
 }
 
 const CENTRES: Array<[string, RegExp]> = [
-  ['logging (pino, redaction)', /\/node_modules\/(pino|@pinojs|sonic-boom|pino-std-serializers)\/|log-controller|\/src\/logger/],
-  ['Redis (ioredis, store)', /\/node_modules\/(ioredis|redis-parser|@ioredis|denque|cluster-key-slot)\/|\/src\/sessions\/redis-/],
+  ['logging (pino, redaction)', /\/node_modules\/(pino|@pinojs|sonic-boom|pino-std-serializers)\/|log-controller|\/(?:src|dist)\/logger/],
+  ['Redis (ioredis, store)', /\/node_modules\/(ioredis|redis-parser|@ioredis|denque|cluster-key-slot)\/|\/(?:src|dist)\/sessions\/redis-/],
   ['JWT verification (jose)', /\/node_modules\/jose\//],
-  ['upstream client (undici)', /\/node_modules\/undici\/|\/src\/upstream\//],
-  ['metrics (prom-client)', /\/node_modules\/prom-client\/|\/src\/metrics\//],
-  ['crypto (AES-GCM, SHA-256, random)', /^node:internal\/crypto|\/src\/sessions\/session-(crypto|id)/],
+  ['upstream client (undici)', /\/node_modules\/undici\/|\/(?:src|dist)\/upstream\//],
+  ['metrics (prom-client)', /\/node_modules\/prom-client\/|\/(?:src|dist)\/metrics\//],
+  ['crypto (AES-GCM, SHA-256, random)', /^node:internal\/crypto|\/(?:src|dist)\/sessions\/session-(crypto|id)/],
   ['zod (validation, serialisation)', /\/node_modules\/(fastify-type-provider-zod|zod)\//],
   ['rate limiting', /@fastify\/rate-limit/],
   ['CORS, cookies, load shedding', /@fastify\/(cors|cookie|under-pressure)|\/node_modules\/cookie\//],
-  ['service code (src/)', /\/src\//],
+  ['service code (src/, or dist/ when built)', /^(?!.*\/node_modules\/).*\/(?:src|dist)\//],
   ['Fastify core', /\/node_modules\/(fastify|find-my-way|avvio|fast-json-stringify|@fastify\/error|toad-cache|fast-querystring)\//],
 ];
 const NODE_IO = /^node:(_http|http|net|internal\/(streams|stream_base|http|net))/;
@@ -68,7 +68,7 @@ function label({ functionName, url, lineNumber }: ProfileNode['callFrame']): str
   if (url === '') return name;
   const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
   const where =
-    pkg ?? (url.startsWith('node:') ? url.replace(/^node:(internal\/)?/, 'node:') : (/\/((?:src|bench)\/.+)$/.exec(url)?.[1] ?? url));
+    pkg ?? (url.startsWith('node:') ? url.replace(/^node:(internal\/)?/, 'node:') : (/\/((?:src|dist|bench)\/.+)$/.exec(url)?.[1] ?? url));
   return `${name} — ${where}:${lineNumber + 1}`;
 }
 

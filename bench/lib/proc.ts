@@ -13,6 +13,8 @@ export interface Target {
   name: string;
   url: string;
   pid: number;
+  /** What else the target announced besides its URL (e.g. the memory probe's URL). */
+  info?: Record<string, unknown>;
   /** SIGTERM, then SIGKILL after 10 s; resolves when the process has exited. Idempotent. */
   stop(): Promise<void>;
 }
@@ -67,8 +69,8 @@ export function startTarget(name: string, script: string, start: StartOptions = 
       if (line === undefined || started) return;
       started = true;
       clearTimeout(timer);
-      const { url } = JSON.parse(line) as { url: string };
-      resolveStart({ name, url, pid: child.pid!, stop: stopper(child, exited) });
+      const { url, pid: _pid, ...info } = JSON.parse(line) as { url: string; pid: number };
+      resolveStart({ name, url, pid: child.pid!, info, stop: stopper(child, exited) });
     });
   });
 }

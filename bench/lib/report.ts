@@ -3,6 +3,7 @@
 import type { BenchReport } from '../bench.js';
 import { median, type Summary } from './stats.js';
 import { ROUTE_LABELS, SYSTEM_LABELS, type Route, type System } from './scenarios.js';
+import { hotPathSection } from './report-hotpath.js';
 import { tracingSection } from './report-tracing.js';
 
 const n = (value: number, digits = 0): string =>
@@ -32,7 +33,7 @@ function ratioRows(summaries: Summary[]): string[][] {
   const get = (system: System, route: Route) => summaries.find((s) => s.system === system && s.route === route);
   const div = (a: number | undefined, b: number | undefined): string => (a !== undefined && b ? `${(a / b).toFixed(2)}x` : '–');
   const bare = get('fastify', 'hello')?.rps.median;
-  const floor = get('fastify', 'redis')?.rps.median;
+  const floor = get('fastify', 'floor')?.rps.median;
   return (['session', 'token', 'login', 'guest', 'refresh'] as const).map((route) => {
     const svc = get('service', route);
     const naive = get('naive', route);
@@ -89,7 +90,7 @@ export function renderReport(r: BenchReport, analysis: string | undefined): stri
         'route',
         'service req/s',
         '÷ bare Fastify',
-        '÷ Fastify + 1 HMGET',
+        '÷ floor (1 GET)',
         '÷ emulator direct',
         'service CPU ÷ upstream CPU',
         '÷ naive',
@@ -97,6 +98,7 @@ export function renderReport(r: BenchReport, analysis: string | undefined): stri
       ],
       ratioRows(r.summaries),
     ),
+    hotPathSection(r),
     loggingSection(r.summaries),
     tracingSection(r),
     '## Redis per session',

@@ -5,8 +5,8 @@ import type { RequestSpec } from './load.js';
 import type { Target } from './proc.js';
 import type { World } from './world.js';
 
-export type System = 'fastify' | 'upstream' | 'service' | 'quiet' | 'traced' | 'naive';
-export type Route = 'hello' | 'redis' | 'session' | 'token' | 'login' | 'guest' | 'refresh';
+export type System = 'fastify' | 'upstream' | 'service' | 'nocache' | 'quiet' | 'traced' | 'naive';
+export type Route = 'hello' | 'floor' | 'session' | 'token' | 'login' | 'guest' | 'refresh';
 
 export interface Scenario {
   id: string;
@@ -20,6 +20,7 @@ export const SYSTEM_LABELS: Record<System, string> = {
   fastify: 'bare Fastify',
   upstream: 'emulator direct',
   service: 'service',
+  nocache: 'service, SESSION_CACHE_MAX_ENTRIES=0',
   quiet: 'service, LOG_LEVEL=warn',
   traced: 'service, tracing on (OTLP)',
   naive: 'naive (Express)',
@@ -27,7 +28,7 @@ export const SYSTEM_LABELS: Record<System, string> = {
 
 export const ROUTE_LABELS: Record<Route, string> = {
   hello: 'GET /hello',
-  redis: 'GET /redis (one HMGET of 1.8 KB)',
+  floor: 'GET /floor (@fastify/cookie + one auto-pipelined GET of 1 KB)',
   session: 'GET /auth/session',
   token: 'POST /auth/token (cached)',
   login: 'POST /auth/login',
@@ -39,7 +40,7 @@ const withCookies = (cookies: string[]) => cookies.map((cookie) => ({ headers: {
 
 /** The same five routes, as the service and the naive baseline both expose them. */
 export function bffScenarios(
-  system: 'service' | 'quiet' | 'traced' | 'naive',
+  system: 'service' | 'nocache' | 'quiet' | 'traced' | 'naive',
   a: Target,
   b: Target,
   cookiesA: string[],
@@ -101,9 +102,19 @@ export function buildScenarios(world: World): Scenario[] {
   ].map((s) => ({ ...s, system: 'upstream', id: `upstream/${s.route}` }) as Scenario);
   return [
     { id: 'fastify/hello', system: 'fastify', route: 'hello', target: world.bare, spec: { method: 'GET', path: '/hello' } },
-    { id: 'fastify/redis', system: 'fastify', route: 'redis', target: world.bare, spec: { method: 'GET', path: '/redis' } },
+    {
+      id: 'fastify/floor',
+      system: 'fastify',
+      route: 'floor',
+      target: world.floor,
+      spec: { method: 'GET', path: '/floor', perConnection: withCookies(world.cookies.floor) },
+    },
     ...upstream,
     ...bffScenarios('service', world.serviceA, world.serviceB, world.cookies.serviceA, world.cookies.serviceB, world.emails.a),
+    // The same sessions through an instance with the session cache off (issue 20: cache on vs off).
+    ...bffScenarios('nocache', world.serviceNoCache, world.serviceNoCache, world.cookies.serviceA, [], world.emails.a).filter(
+      (s) => s.route === 'session' || s.route === 'token',
+    ),
     // The same sessions through a second instance without per-request log lines: what logging costs.
     ...bffScenarios('quiet', world.serviceQuiet, world.serviceQuiet, world.cookies.serviceA, [], world.emails.a).filter(
       (s) => s.route === 'session' || s.route === 'token',

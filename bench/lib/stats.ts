@@ -81,6 +81,7 @@ export function checkTargets({ summaries, bytes, scaling, storm }: Checked): Tar
       met: svc.cpuUsPerReq <= 30,
     });
   }
+  checks.push(...hotPathTargets(summaries));
   for (const route of ['login', 'guest', 'refresh'] as const) {
     const r = ratio(get('service', route).rps.median, get('upstream', route).rps.median);
     checks.push({ name: `${ROUTE_LABELS[route]}: req/s vs emulator direct`, goal: '≥ 0.5x', measured: x(r), met: r >= 0.5 });
@@ -125,4 +126,44 @@ export function checkTargets({ summaries, bytes, scaling, storm }: Checked): Tar
     met: stormOk,
   });
   return checks;
+}
+
+/**
+ * Issue 20's targets, against bare Fastify and the one-round-trip floor of the same run: with the session
+ * cache (the default), at most 2x bare Fastify's CPU per request and more req/s than the floor; without it
+ * (SESSION_CACHE_MAX_ENTRIES=0), at most the floor's CPU per request + 5 µs. Skipped for runs without the rows.
+ */
+export function hotPathTargets(summaries: Summary[]): TargetCheck[] {
+  const find = (system: System, route: Route) => summaries.find((s) => s.system === system && s.route === route);
+  const bare = find('fastify', 'hello');
+  const floor = find('fastify', 'floor');
+  if (!bare || !floor) return [];
+  const us = (value: number): string => `${value.toFixed(1)} µs`;
+  return (['session', 'token'] as const).flatMap((route) => {
+    const label = ROUTE_LABELS[route];
+    const on = find('service', route);
+    const off = find('nocache', route);
+    const checks: TargetCheck[] = [];
+    if (on) {
+      const cpu = ratio(on.cpuUsPerReq, bare.cpuUsPerReq);
+      checks.push({
+        name: `${label}, cache on: CPU per request vs bare Fastify`,
+        goal: '≤ 2x',
+        measured: `${x(cpu)} (${us(on.cpuUsPerReq)} vs ${us(bare.cpuUsPerReq)})`,
+        met: cpu <= 2,
+      });
+      const rps = ratio(on.rps.median, floor.rps.median);
+      checks.push({ name: `${label}, cache on: req/s vs the floor`, goal: '> 1x', measured: x(rps), met: rps > 1 });
+    }
+    if (off) {
+      const over = off.cpuUsPerReq - floor.cpuUsPerReq;
+      checks.push({
+        name: `${label}, cache off: CPU per request over the floor`,
+        goal: '≤ 5 µs',
+        measured: `${us(over)} (${us(off.cpuUsPerReq)} vs ${us(floor.cpuUsPerReq)})`,
+        met: over <= 5,
+      });
+    }
+    return checks;
+  });
 }

@@ -3,7 +3,9 @@
 // so every token request refreshes, rotation off so one refresh token can be replayed directly); the
 // service and the naive baseline once in front of each emulator (plus a second service instance logging at
 // warn, to price request logging, and a third with traces on, exporting over OTLP to a local sink that
-// discards them, to price tracing); and the sessions each one needs.
+// discards them, to price tracing; and a fourth with the session cache off, SESSION_CACHE_MAX_ENTRIES=0);
+// the one-round-trip floor (Fastify + @fastify/cookie + one GET); and the sessions each one needs.
+import { randomBytes } from 'node:crypto';
 import { inBatches } from './http.js';
 import { CREDENTIALS, loginDirect, loginVia, registerDirect, serviceEnv } from './actors.js';
 import { startTarget, type Target } from './proc.js';
@@ -22,6 +24,8 @@ export interface WorldOptions {
 
 export interface World {
   bare: Target;
+  /** Fastify + @fastify/cookie + one auto-pipelined GET of a 1 KB value (targets/floor.ts). */
+  floor: Target;
   emulatorA: Target;
   emulatorB: Target;
   serviceA: Target;
@@ -30,13 +34,15 @@ export interface World {
   serviceQuiet: Target;
   /** A third instance like service A with traces on (OTLP/HTTP to `traceSink`). */
   serviceTraced: Target;
+  /** A fourth instance like service A with the session cache off (SESSION_CACHE_MAX_ENTRIES=0). */
+  serviceNoCache: Target;
   /** The OTLP/HTTP collector serviceTraced exports to: accepts, counts and discards. */
   traceSink: Target;
   naiveA: Target;
   naiveB: Target;
   prefixes: { serviceA: string; serviceB: string; naive: string };
   emails: { a: string; b: string };
-  cookies: { serviceA: string[]; serviceB: string[]; naiveA: string[]; naiveB: string[] };
+  cookies: { serviceA: string[]; serviceB: string[]; naiveA: string[]; naiveB: string[]; floor: string[] };
   /** Refresh tokens from direct logins at emulator B. */
   refreshTokens: string[];
   close(): Promise<void>;
@@ -48,6 +54,9 @@ export const SHEDDING_THRESHOLD = 0.98;
 export function startEmulator(name: string, options: Record<string, unknown> = {}): Promise<Target> {
   return startTarget(name, 'emulator.ts', { options: { ...CREDENTIALS, ...options } });
 }
+
+/** The session cache off, as the issue 20 variable turns it off. */
+export const NO_CACHE_ENV = { SESSION_CACHE_MAX_ENTRIES: '0' };
 
 /** The span names of the traced scenarios' request spans, which the sink counts. */
 export const TRACED_SPAN_NAMES = ['GET /auth/session', 'POST /auth/token'];
@@ -100,17 +109,21 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   };
   const prefixes = { serviceA: `${o.prefix}svc-a:`, serviceB: `${o.prefix}svc-b:`, naive: `${o.prefix}naive:` };
   try {
-    const [emulatorA, emulatorB, bare, traceSink] = await Promise.all([
+    const floorTokens = Array.from({ length: o.sessions }, () => randomBytes(32).toString('base64url'));
+    const floorOptions = { redisUrl: o.redisUrl, keyPrefix: `${o.prefix}floor:`, tokens: floorTokens };
+    const [emulatorA, emulatorB, bare, floor, traceSink] = await Promise.all([
       track(startEmulator('emulator-a')),
       track(startEmulator('emulator-b', { accessTokenTtlSeconds: 20, rotation: 'off' })),
-      track(startTarget('bare-fastify', 'bare-fastify.ts', { options: { redisUrl: o.redisUrl, key: `${o.prefix}fastify:hash` } })),
+      track(startTarget('bare-fastify', 'bare-fastify.ts')),
+      track(startTarget('floor', 'floor.ts', { options: floorOptions })),
       track(startTarget('trace-sink', 'trace-sink.ts', { options: { names: TRACED_SPAN_NAMES } })),
     ]);
-    const [serviceA, serviceB, serviceQuiet, serviceTraced, naiveA, naiveB] = await Promise.all([
+    const [serviceA, serviceB, serviceQuiet, serviceTraced, serviceNoCache, naiveA, naiveB] = await Promise.all([
       track(startService('service-a', emulatorA, o, prefixes.serviceA)),
       track(startService('service-b', emulatorB, o, prefixes.serviceB)),
       track(startService('service-quiet', emulatorA, { ...o, logLevel: 'warn' }, prefixes.serviceA)),
       track(startService('service-traced', emulatorA, o, prefixes.serviceA, [], tracingEnv(traceSink))),
+      track(startService('service-nocache', emulatorA, o, prefixes.serviceA, [], NO_CACHE_ENV)),
       track(startNaive('naive-a', emulatorA, o, prefixes.naive)),
       track(startNaive('naive-b', emulatorB, o, prefixes.naive)),
     ]);
@@ -126,18 +139,20 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     ]);
     return {
       bare,
+      floor,
       emulatorA,
       emulatorB,
       serviceA,
       serviceB,
       serviceQuiet,
       serviceTraced,
+      serviceNoCache,
       traceSink,
       naiveA,
       naiveB,
       prefixes,
       emails,
-      cookies: { serviceA: sa, serviceB: sb, naiveA: na, naiveB: nb },
+      cookies: { serviceA: sa, serviceB: sb, naiveA: na, naiveB: nb, floor: floorTokens.map((token) => `sid=${token}`) },
       refreshTokens,
       close: stopAll,
     };

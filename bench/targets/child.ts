@@ -11,8 +11,8 @@ export function targetOptions<T>(): T {
 }
 
 /** Tells the parent where the target listens (on fd 3, which the parent opens); the parent waits for it. */
-export function announce(url: string): void {
-  const line = `${JSON.stringify({ url, pid: process.pid })}\n`;
+export function announce(url: string, extra: Record<string, unknown> = {}): void {
+  const line = `${JSON.stringify({ url, pid: process.pid, ...extra })}\n`;
   try {
     writeSync(3, line);
   } catch {

@@ -1,5 +1,6 @@
 // The token response body (bff-api.md "Conventions") from a session record.
 import type { SessionData } from '../sessions/session-record.js';
+import { isoTime } from './iso-time.js';
 import type { TokenResponse } from './schemas.js';
 
 /** `session_token` only on the answers that create a token-mode session. */
@@ -8,7 +9,7 @@ export function tokenResponse(data: SessionData, now: number, sessionToken?: str
     access_token: data.accessToken,
     token_type: 'Bearer',
     expires_in: Math.max(0, Math.floor((data.accessExpiresAt - now) / 1000)),
-    expires_at: new Date(data.accessExpiresAt).toISOString(),
+    expires_at: isoTime(data.accessExpiresAt),
     customer: { ...(data.customerId !== undefined ? { id: data.customerId } : {}), guest: data.guest },
     ...(sessionToken !== undefined ? { session_token: sessionToken } : {}),
   };

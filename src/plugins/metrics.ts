@@ -1,8 +1,9 @@
 // Prometheus metrics: `app.metrics` for the other plugins to feed, request counts and latencies by route
 // pattern for every response, and GET /metrics in the text exposition format. The endpoint is hidden from
 // the OpenAPI document and never shed: it is how operators see the pressure.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { appendOnResponse } from '../http/route-hooks.js';
 import { createMetrics, DEFAULT_SHOP, type Metrics } from '../metrics/metrics.js';
 import { NEVER_SHED } from './load-shedding.js';
 
@@ -30,24 +31,43 @@ export const metricsPlugin = fp(
     const metrics = createMetrics();
     app.decorate('metrics', metrics);
 
-    // Label children cached per method, route and status: prom-client hashes a label object on every
+    // Label children cached per route, method and status: prom-client hashes a label object on every
     // inc/observe otherwise (bench/RESULTS.md §8). Bounded: routes and statuses are finite.
-    const children = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
-    app.addHook('onResponse', async (request, reply) => {
-      // The route pattern, never the raw URL: ids in paths must not become label values.
-      const options = request.routeOptions;
-      const route = options.url ?? UNMATCHED;
-      // One shop: a constant label and today's cache key, so the single-shop path costs what it did.
-      const shop = shops ? (options.config.shop ?? NO_SHOP) : DEFAULT_SHOP;
-      const key = shops ? `${request.method} ${route} ${reply.statusCode} ${shop}` : `${request.method} ${route} ${reply.statusCode}`;
-      let child = children.get(key);
-      if (!child) {
-        const labels = { method: request.method, route, status_code: reply.statusCode, shop };
-        child = { count: metrics.httpRequests.labels(labels), duration: metrics.httpDuration.labels(labels) };
-        children.set(key, child);
-      }
-      child.count.inc();
-      child.duration.observe(reply.elapsedTime / 1000);
+    type Child = { count: { inc(): void }; duration: { observe(v: number): void } };
+    // `shopOf` is asked at the first answer: a shop's own onRoute hook labels the route after this one ran.
+    const observer = (route: string, shopOf: () => string | undefined) => {
+      let shop: string | undefined;
+      // By method, then status: no key string built per request.
+      const children = new Map<string, Map<number, Child>>();
+      return (request: FastifyRequest, reply: FastifyReply): void => {
+        const { method } = request;
+        const status = reply.statusCode;
+        let byStatus = children.get(method);
+        if (!byStatus) children.set(method, (byStatus = new Map<number, Child>()));
+        let child = byStatus.get(status);
+        if (!child) {
+          shop ??= shops ? (shopOf() ?? NO_SHOP) : DEFAULT_SHOP;
+          const labels = { method, route, status_code: status, shop };
+          child = { count: metrics.httpRequests.labels(labels), duration: metrics.httpDuration.labels(labels) };
+          byStatus.set(status, child);
+        }
+        child.count.inc();
+        child.duration.observe(reply.elapsedTime / 1000);
+      };
+    };
+    // A matched route counts under its pattern (never the raw URL: ids in paths must not become label
+    // values), from a hook made with the route: no `request.routeOptions` object per request (issue 20).
+    app.addHook('onRoute', (route) => {
+      const observe = observer(route.url, () => route.config?.shop);
+      appendOnResponse(route, (request, reply, done) => {
+        observe(request, reply);
+        done();
+      });
+    });
+    const unmatched = observer(UNMATCHED, () => undefined);
+    app.addHook('onResponse', (request, reply, done) => {
+      if (request.is404) unmatched(request, reply);
+      done();
     });
 
     app.get('/metrics', { schema: { hide: true }, config: NEVER_SHED }, async (_request, reply) => {

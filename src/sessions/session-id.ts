@@ -1,7 +1,7 @@
 // Session identifiers. The cookie (or mobile session_token) carries 256 random bits; the store only ever
 // sees a SHA-256 of it (the "sid"), so a dump of the store cannot be replayed as a cookie. A third,
 // public form (the "handle") names a session in GET /auth/sessions without revealing either.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -22,7 +22,8 @@ export function sidFromToken(token: string | undefined): string | undefined {
 }
 
 export function sidOf(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  // One-shot hash: a quarter of createHash().update().digest()'s cost, and this runs on every request.
+  return hash('sha256', token, 'base64url');
 }
 
 export function handleOf(sid: string): string {

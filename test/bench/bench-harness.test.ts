@@ -13,9 +13,11 @@ import { createTestRedis, redisUrl, scanPrefix, uniquePrefix } from '../helpers/
 
 const SCENARIOS = [
   'fastify/hello',
-  'fastify/redis',
+  'fastify/floor',
   ...['login', 'guest', 'refresh'].map((r) => `upstream/${r}`),
   ...['service', 'naive'].flatMap((s) => ['session', 'token', 'login', 'guest', 'refresh'].map((r) => `${s}/${r}`)),
+  'nocache/session',
+  'nocache/token',
   'quiet/session',
   'quiet/token',
   'traced/session',
@@ -43,6 +45,7 @@ describe('bench harness', () => {
       requestsPerRun: REQUESTS,
       scalingSizes: [500, 1_000],
       storm: STORM,
+      memorySessions: 200,
       redisUrl: redisUrl(),
       prefix,
       logLevel: 'info',
@@ -73,6 +76,22 @@ describe('bench harness', () => {
 
     expectAnswered(report.shedding!, 'with utilisation shedding', ['200', '503']);
 
+    // Issue 20: memory per cached session, measured with the cache on and off, and the targets against bare
+    // Fastify and the one-GET floor, for both hot routes.
+    const memory = report.cacheMemory!;
+    expect(memory.sessions).toBe(200);
+    for (const m of [memory.cacheOn, memory.cacheOff]) for (const v of [m.heapBytes, m.rssBytes]) expect(Number.isFinite(v)).toBe(true);
+    expect(memory.cacheOn.heapBytes).toBeGreaterThan(0);
+    for (const route of ['GET /auth/session', 'POST /auth/token (cached)']) {
+      expect(report.checks.map((c) => c.name)).toEqual(
+        expect.arrayContaining([
+          `${route}, cache on: CPU per request vs bare Fastify`,
+          `${route}, cache on: req/s vs the floor`,
+          `${route}, cache off: CPU per request over the floor`,
+        ]),
+      );
+    }
+
     // The traced instance really traced: every request it answered (each scenario's REQUESTS, expected
     // statuses checked above) left its request span at the sink, none dropped on the way.
     const traced = { 'GET /auth/session': REQUESTS, 'POST /auth/token': REQUESTS };
@@ -95,6 +114,8 @@ describe('bench harness', () => {
       '## Targets',
       '## Scenarios',
       '## Ratios (this run)',
+      '## Hot path against bare Fastify and the floor',
+      'Memory per cached session',
       '## What request logging costs',
       '## What tracing costs',
       '## Redis per session',

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callContext, findSession, renewCookie, requireSession } from '../../http/current-session.js';
+import { isoTime } from '../../http/iso-time.js';
 import { problems, sessionInfoResponse, tokenResponse } from '../../http/schemas.js';
 import { clearSessionCookie } from '../../http/session-cookie.js';
 import { tokenResponse as toTokenResponse } from '../../http/token-response.js';
@@ -23,7 +24,9 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
       const current = await requireSession(app, request);
       const slid = await app.sessions.touch(current.session);
       if (slid) renewCookie(app, reply, current, slid.data);
-      const fresh = await app.refresher.ensureFresh(slid ?? current.session, callContext(request));
+      const session = slid ?? current.session;
+      // A fresh token (nearly every call) needs neither the upstream call context nor another await.
+      const fresh = app.refresher.isFresh(session.data) ? session : await app.refresher.ensureFresh(session, callContext(request));
       reply.header('cache-control', 'no-store');
       return toTokenResponse(fresh.data, app.sessions.now());
     },
@@ -70,7 +73,7 @@ function sessionInfo(data: SessionData) {
   return {
     authenticated: true as const,
     customer: { ...(data.customerId !== undefined ? { id: data.customerId } : {}), guest: data.guest },
-    expires_at: new Date(data.absoluteExpiresAt).toISOString(),
-    idle_expires_at: new Date(data.idleExpiresAt).toISOString(),
+    expires_at: isoTime(data.absoluteExpiresAt),
+    idle_expires_at: isoTime(data.idleExpiresAt),
   };
 }
