@@ -11,7 +11,13 @@ const CONCURRENCY = 50;
 
 async function measure(cacheEntries: string) {
   const prefix = `bench-cache-${process.pid}-${cacheEntries}:`;
-  const env = { DEV_MODE: 'true', LOG_LEVEL: 'warn', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, SESSION_CACHE_MAX_ENTRIES: cacheEntries };
+  const env = {
+    DEV_MODE: 'true',
+    LOG_LEVEL: 'warn',
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    SESSION_CACHE_MAX_ENTRIES: cacheEntries,
+  };
   const app = await buildApp(withEmbeddedEmulator(loadConfig(env), 'http://127.0.0.1:9'), {});
   while (cacheEntries !== '0' && !app.sessionCache?.active) await new Promise((resolve) => setTimeout(resolve, 50));
   const sids: string[] = [];
@@ -31,7 +37,8 @@ async function measure(cacheEntries: string) {
   }
   const cpuPerLoad = async (): Promise<number> => {
     const start = process.cpuUsage();
-    for (let i = 0; i < sids.length; i += CONCURRENCY) await Promise.all(sids.slice(i, i + CONCURRENCY).map((sid) => app.sessions.load(sid)));
+    for (let i = 0; i < sids.length; i += CONCURRENCY)
+      await Promise.all(sids.slice(i, i + CONCURRENCY).map((sid) => app.sessions.load(sid)));
     const used = process.cpuUsage(start);
     return (used.user + used.system) / sids.length;
   };
