@@ -7,6 +7,7 @@ import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { asCluster } from '../../src/redis/connection.js';
 import { keySlot } from '../../src/redis/key-slot.js';
+import { literalPattern, scanPrimaries } from '../../src/redis/scan-nodes.js';
 import { browserAt, PASSWORD } from '../helpers/account.js';
 import { eventually } from '../helpers/eventually.js';
 import { uniqueEmail, type Browser } from '../helpers/http.js';
@@ -146,5 +147,47 @@ describe('the session cache on a Redis Cluster', () => {
     await eventually(() => cacheOn(b) && cacheOn(a), 'tracking re-established on every primary');
     await readAndCacheOnB(onB);
     expect(b.app.sessionCache!.size).toBeGreaterThan(0);
+  });
+
+  it("moving a cached session's slot to another primary flushes B, and the logout that follows is a 401 on B", async () => {
+    const cluster = asCluster(a.app.redis)!;
+    const records = async (): Promise<Set<string>> => {
+      const found = new Set<string>();
+      for await (const batch of scanPrimaries(cluster, literalPattern(a.prefix, '{s:*}:rec'))) for (const key of batch) found.add(key);
+      return found;
+    };
+    const before = await records();
+    const { onA, onB } = await loggedIn(await register());
+    const [key] = [...(await records())].filter((k) => !before.has(k));
+    expect(key).toBeDefined();
+    await readAndCacheOnB(onB);
+    const hits = await hitsOf(b);
+    expect((await onB.get('/auth/session')).status).toBe(200);
+    expect(await hitsOf(b)).toBe(hits + 1);
+
+    // Reshard the slot of that record the way redis-cli does: IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE.
+    const slot = keySlot(key!);
+    const masters = cluster.nodes('master');
+    const idOf = async (node: (typeof masters)[number]) => String(await node.call('CLUSTER', 'MYID'));
+    const ids = await Promise.all(masters.map(idOf));
+    const owners = await Promise.all(masters.map(async (node) => Number(await node.call('CLUSTER', 'COUNTKEYSINSLOT', slot)) > 0));
+    const from = owners.indexOf(true);
+    expect(from).toBeGreaterThanOrEqual(0);
+    const to = (from + 1) % masters.length;
+    const [source, target] = [masters[from]!, masters[to]!];
+    const flushes = (await b.app.metrics.sessionCacheFlushes.get()).values[0]?.value ?? 0;
+    await target.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', ids[from]!);
+    await source.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', ids[to]!);
+    const keys = (await source.call('CLUSTER', 'GETKEYSINSLOT', slot, 1000)) as string[];
+    await source.call('MIGRATE', target.options.host!, target.options.port!, '', 0, 5000, 'KEYS', ...keys);
+    for (const node of [target, source, ...masters]) await node.call('CLUSTER', 'SETSLOT', slot, 'NODE', ids[to]!);
+
+    await eventually(async () => ((await b.app.metrics.sessionCacheFlushes.get()).values[0]?.value ?? 0) > flushes, 'B flushed');
+    expect((await onA.post('/auth/logout')).status).toBe(204);
+    expect((await onB.get('/auth/session')).status).toBe(401);
+    await eventually(() => cacheOn(b), 'tracking re-established on every primary after the move');
+    const again = await loggedIn(await register());
+    await readAndCacheOnB(again.onB);
+    expect(await hitsOf(b)).toBeGreaterThan(hits + 1);
   });
 });
