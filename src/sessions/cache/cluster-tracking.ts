@@ -15,7 +15,7 @@ import { safeError } from '../../redis/connection.js';
 import { keySlot } from '../../redis/key-slot.js';
 import { closeRedis } from '../../redis/lifecycle.js';
 import type { StoredValue, SessionStore } from '../store.js';
-import { parseClusterSlots, type Primary, type SlotMap } from './cluster-map.js';
+import { parseClusterSlots, slotsFingerprint, type Primary, type SlotMap } from './cluster-map.js';
 import type { SessionReadCache } from './read-cache.js';
 import { trackInvalidations, type Tracking, type TrackingLogger } from './tracking.js';
 
@@ -129,7 +129,7 @@ export function trackCluster(options: ClusterTrackingOptions) {
   /** True when every primary reports the slot map the pairs were built for. */
   async function mapHolds(current: Map<string, Pair>, expected: SlotMap): Promise<boolean> {
     const answers = await Promise.all([...current.values()].map((pair) => pair.reader.cluster('SLOTS')));
-    return answers.every((answer) => parseClusterSlots(answer)?.fingerprint === expected.fingerprint);
+    return answers.every((answer) => slotsFingerprint(answer) === expected.fingerprint);
   }
 
   async function activateIfAll(mine: number): Promise<void> {
