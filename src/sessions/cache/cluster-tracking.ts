@@ -145,17 +145,23 @@ export function trackCluster(options: ClusterTrackingOptions) {
     setActive(true);
   }
 
-  // A slot move, failover or node change that closes no connection of ours is seen here within a beat.
+  // A slot move, failover or node change that closes no connection of ours is seen here within a beat. While
+  // off (e.g. a pair keeps reconnecting to a primary that failed over), the map is asked of the shared client
+  // instead, so that a new primary gets its pair even when no request made the shared client notice.
   const watch = setInterval(() => {
     const expected = map;
-    if (!cache.active || expected === undefined) return;
+    if (expected === undefined) return;
     const mine = build;
-    mapHolds(pairs, expected).then(
+    const on = cache.active;
+    const check = on
+      ? mapHolds(pairs, expected)
+      : cluster.cluster('SLOTS').then((reply) => slotsFingerprint(reply) === expected.fingerprint);
+    check.then(
       (holds) => {
         if (!holds && mine === build) rebuild('the cluster slot map changed', 100);
       },
       () => {
-        if (mine === build) rebuild('a primary did not report its slot map', retryMs);
+        if (on && mine === build) rebuild('a primary did not report its slot map', retryMs);
       },
     );
   }, heartbeatMs).unref();
