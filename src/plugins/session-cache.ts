@@ -1,13 +1,15 @@
 // issue 20: `app.sessionCache`, the per-process cache of opened session records in front of the Redis store,
-// with its two connections (tracked reader, invalidation subscriber). Undefined when off: no Redis (the memory
-// store is local already), SESSION_CACHE_MAX_ENTRIES=0, a store or client passed in, or Cluster/Sentinel.
+// with its two connections (tracked reader, invalidation subscriber), or that pair per primary on a Cluster.
+// Undefined when off: no Redis (the memory store is local already), SESSION_CACHE_MAX_ENTRIES=0, a store or
+// client passed in, or Sentinel.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { instrumentStore } from '../metrics/instrumented-store.js';
-import { createRedisClient } from '../redis/connection.js';
+import { asCluster, createRedisClient } from '../redis/connection.js';
 import { closeRedis } from '../redis/lifecycle.js';
 import { createReadCache, type SessionReadCache } from '../sessions/cache/read-cache.js';
 import { trackInvalidations } from '../sessions/cache/tracking.js';
+import { trackClusterCache } from '../sessions/cache/cluster-cache.js';
 import { createKeyBuilder } from '../sessions/keys.js';
 import { createRedisStore } from '../sessions/redis-store.js';
 import type { DependencyPluginOptions } from './overrides.js';
@@ -31,10 +33,17 @@ export const sessionCachePlugin = fp(
       return Promise.resolve();
     }
     const { target } = redisConfig;
+    const cluster = asCluster(app.redis);
+    if (target.kind === 'cluster' && cluster) {
+      const cache = trackClusterCache(app, target, cluster, maxEntries, redisConfig.keyPrefix);
+      app.decorate<SessionReadCache | undefined>('sessionCache', cache);
+      return Promise.resolve();
+    }
     if (target.kind !== 'url') {
-      // Tracking is per node and REDIRECT needs the subscriber on the reader's node; after a Sentinel
-      // failover or a Cluster slot move the two can part. Correctness first: off, reads go to Redis.
-      app.log.info({ redis: target.kind }, 'session cache off: it needs a single Redis node (REDIS_URL)');
+      // Sentinel: a failover that leaves the old primary up keeps our two connections on it until Sentinel's
+      // +switch-master reaches this process, while other instances already write to the new primary, whose
+      // changes reach the old one (and its invalidations) only by replication. Correctness first: off.
+      app.log.info({ redis: target.kind }, 'session cache off: it needs REDIS_URL or REDIS_CLUSTER_NODES');
       app.decorate<SessionReadCache | undefined>('sessionCache', undefined);
       return Promise.resolve();
     }

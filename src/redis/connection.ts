@@ -8,6 +8,11 @@ import { describeTarget, type RedisTarget } from './target.js';
 /** A single-node (URL or Sentinel) client or a Cluster: both run the same commands and custom commands. */
 export type RedisClient = Redis | Cluster;
 
+/** The client as a Cluster, or undefined (for callers outside src/redis/, which never import ioredis values). */
+export function asCluster(client: RedisClient | undefined): Cluster | undefined {
+  return client instanceof Cluster ? client : undefined;
+}
+
 export interface RedisConnectionLogger {
   warn(obj: object, msg: string): void;
   info(obj: object, msg: string): void;

@@ -1,0 +1,57 @@
+// issue 20: the session read cache of one app on a Redis Cluster: the cache, its metrics and its pair of
+// tracked connections per primary (cluster-tracking.ts), closed with the app.
+import type { FastifyInstance } from 'fastify';
+import type { Cluster } from 'ioredis';
+import { instrumentStore } from '../../metrics/instrumented-store.js';
+import { createRedisClient } from '../../redis/connection.js';
+import type { NodeAuth } from '../../redis/target.js';
+import { createKeyBuilder } from '../keys.js';
+import { createRedisStore } from '../redis-store.js';
+import type { Primary } from './cluster-map.js';
+import { trackCluster } from './cluster-tracking.js';
+import { createReadCache, type SessionReadCache } from './read-cache.js';
+
+/** A redis:// URL of one node with the Cluster's ACL credentials (never logged: connection.ts strips them). */
+function nodeUrl({ host, port }: Primary, { username, password }: NodeAuth): string {
+  const user = username ? encodeURIComponent(username) : '';
+  const auth = user || password ? `${user}${password ? `:${encodeURIComponent(password)}` : ''}@` : '';
+  return `redis://${auth}${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+export function trackClusterCache(
+  app: FastifyInstance,
+  auth: NodeAuth,
+  cluster: Cluster,
+  maxEntries: number,
+  keyPrefix: string,
+): SessionReadCache {
+  const { metrics } = app;
+  const keys = createKeyBuilder(keyPrefix);
+  const cache = createReadCache({
+    maxEntries,
+    fence: () => tracking.fence(),
+    read: (sid, viaTracked) => (viaTracked ? tracking.read(sid) : app.sessionStore.get(sid)),
+    events: {
+      hit: () => metrics.sessionCacheHits.inc(),
+      miss: () => metrics.sessionCacheMisses.inc(),
+      invalidated: () => metrics.sessionCacheInvalidations.inc(),
+      flushed: () => metrics.sessionCacheFlushes.inc(),
+    },
+  });
+  const tracking = trackCluster({
+    cluster,
+    cache,
+    connect: (primary) => ({
+      reader: createRedisClient(nodeUrl(primary, auth), { logger: app.log }),
+      subscriber: createRedisClient(nodeUrl(primary, auth), { logger: app.log, noAutoResubscribe: true }),
+    }),
+    openStore: (reader) => instrumentStore(createRedisStore({ redis: reader, keyPrefix }), metrics),
+    recordKey: (sid) => keys.record(sid),
+    sidOfRecord: (key) => keys.sidOfRecord(key),
+    readUntracked: (sid) => app.sessionStore.get(sid),
+    log: app.log,
+    onActiveChange: (active) => metrics.sessionCacheActive.set(active ? 1 : 0),
+  });
+  app.addHook('onClose', () => tracking.close());
+  return cache;
+}
