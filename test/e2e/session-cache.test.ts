@@ -2,24 +2,20 @@
 // read (and cached) on B and then ended on A (logout, DELETE /auth/sessions/:id, password update) is a 401
 // on B's very next request, over many repetitions with zero stale answers. Each repetition checks that B
 // really answered from memory (its hit counter), so the test fails if the cache is off or never hit.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { browserAt, PASSWORD } from '../helpers/account.js';
+import { cachePairEnv, cachePairSteps } from '../helpers/cache-pair.js';
 import { eventually } from '../helpers/eventually.js';
-import { uniqueEmail, type Browser } from '../helpers/http.js';
+import type { Browser } from '../helpers/http.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
-const ENV = {
-  TRUST_PROXY: 'true',
-  RATE_LIMIT_EMAIL_PER_MINUTE: '1000000',
-  RATE_LIMIT_IP_PER_MINUTE: '1000000',
-  RATE_LIMIT_SESSION_LIST_PER_MINUTE: '1000000',
-  SESSION_ENCRYPTION_KEYS: randomBytes(32).toString('base64url'),
-};
+const ENV = cachePairEnv();
 /** Repetitions run in this many lanes at once: enough to overlap requests, few enough for two shared cores. */
 const LANES = 8;
 let a: Stack;
 let b: Stack;
+const { register, loggedIn, readAndCacheOnB, repeat } = cachePairSteps(() => ({ a, b }), 'cache');
 
 beforeAll(async () => {
   a = await startStack({ env: ENV });
@@ -31,56 +27,9 @@ afterAll(async () => {
   await a?.close();
 });
 
-async function hitsOf(stack: Stack): Promise<number> {
-  return (await stack.app.metrics.sessionCacheHits.get()).values[0]?.value ?? 0;
-}
-
-async function register(): Promise<string> {
-  const email = uniqueEmail('cache');
-  const browser = browserAt(a.url);
-  const res = await browser.post('/auth/register', { gender: 'f', first_name: 'C', last_name: 'H', email, password: PASSWORD });
-  expect(res.status, res.text).toBe(201);
-  expect((await browser.post('/auth/logout')).status).toBe(204);
-  return email;
-}
-
-/** A browser logged in as `email` on `url`, with the same client address against `other` too. */
-async function loggedIn(email: string, password = PASSWORD): Promise<{ onA: Browser; onB: Browser }> {
-  const onA = browserAt(a.url);
-  const login = await onA.post('/auth/login', { email, password });
-  expect(login.status, login.text).toBe(200);
-  const onB = browserAt(b.url);
-  for (const [name, value] of onA.cookies) onB.cookies.set(name, value);
-  return { onA, onB };
-}
-
-/** Reads the session on B twice, so it is cached and the second read came from memory. */
-async function readAndCacheOnB(onB: Browser): Promise<void> {
-  expect((await onB.get('/auth/session')).status).toBe(200);
-  expect((await onB.get('/auth/session')).status).toBe(200);
-}
-
-/** Runs `repetitions` of `once` in LANES lanes; returns how many ended sessions B still served. */
-async function repeat<T>(repetitions: number, setUp: () => Promise<T>, once: (lane: T) => Promise<number>): Promise<number> {
-  const hitsBefore = await hitsOf(b);
-  let stale = 0;
-  await Promise.all(
-    Array.from({ length: LANES }, async (_, lane) => {
-      const context = await setUp();
-      for (let i = lane; i < repetitions; i += LANES) {
-        const status = await once(context);
-        if (status !== 401) stale += 1;
-      }
-    }),
-  );
-  // Every repetition's second read on B was answered from memory: the cache was really in the way.
-  expect(await hitsOf(b)).toBeGreaterThanOrEqual(hitsBefore + repetitions);
-  return stale;
-}
-
 describe('a session ended on A is a 401 on B at once, though B cached it', () => {
   it('logout: 1000 repetitions, no stale answer', async () => {
-    const stale = await repeat(1000, register, async (email) => {
+    const stale = await repeat(1000, LANES, register, async (email) => {
       const { onA, onB } = await loggedIn(email);
       await readAndCacheOnB(onB);
       expect((await onA.post('/auth/logout')).status).toBe(204);
@@ -95,7 +44,7 @@ describe('a session ended on A is a 401 on B at once, though B cached it', () =>
       const email = await register();
       return { email, other: (await loggedIn(email)).onA };
     };
-    const stale = await repeat(1000, setUp, async ({ email, other }) => {
+    const stale = await repeat(1000, LANES, setUp, async ({ email, other }) => {
       const { onB } = await loggedIn(email);
       await readAndCacheOnB(onB);
       const list = await other.get('/auth/sessions');
@@ -110,7 +59,7 @@ describe('a session ended on A is a 401 on B at once, though B cached it', () =>
 
   it('password update by hash: 200 repetitions, no stale answer', async () => {
     const passwords = new Map<string, string>();
-    const stale = await repeat(200, register, async (email) => {
+    const stale = await repeat(200, LANES, register, async (email) => {
       const { onB } = await loggedIn(email, passwords.get(email) ?? PASSWORD);
       await readAndCacheOnB(onB);
       const sent = await browserAt(a.url).post('/auth/password/reset-email', { email });

@@ -8,24 +8,19 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { asCluster } from '../../src/redis/connection.js';
 import { keySlot } from '../../src/redis/key-slot.js';
 import { literalPattern, scanPrimaries } from '../../src/redis/scan-nodes.js';
-import { browserAt, PASSWORD } from '../helpers/account.js';
+import { cachePairEnv, cachePairSteps } from '../helpers/cache-pair.js';
 import { eventually } from '../helpers/eventually.js';
-import { uniqueEmail, type Browser } from '../helpers/http.js';
+import type { Browser } from '../helpers/http.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 const redisEnv = { REDIS_CLUSTER_NODES: inject('clusterNodes') };
-const ENV = {
-  TRUST_PROXY: 'true',
-  RATE_LIMIT_EMAIL_PER_MINUTE: '1000000',
-  RATE_LIMIT_IP_PER_MINUTE: '1000000',
-  RATE_LIMIT_SESSION_LIST_PER_MINUTE: '1000000',
-  SESSION_ENCRYPTION_KEYS: randomBytes(32).toString('base64url'),
-};
+const ENV = cachePairEnv();
 const REPETITIONS = 300;
 const LANES = 6;
 let a: Stack;
 let b: Stack;
+const { hitsOf, register, loggedIn, readAndCacheOnB, repeat } = cachePairSteps(() => ({ a, b }), 'cluster-cache');
 
 const cacheOn = (stack: Stack) => stack.app.sessionCache?.active === true;
 beforeAll(async () => {
@@ -39,48 +34,6 @@ afterAll(async () => {
   await a?.close();
 });
 
-async function hitsOf(stack: Stack): Promise<number> {
-  return (await stack.app.metrics.sessionCacheHits.get()).values[0]?.value ?? 0;
-}
-
-async function register(): Promise<string> {
-  const email = uniqueEmail('cluster-cache');
-  const browser = browserAt(a.url);
-  const res = await browser.post('/auth/register', { gender: 'f', first_name: 'C', last_name: 'H', email, password: PASSWORD });
-  expect(res.status, res.text).toBe(201);
-  expect((await browser.post('/auth/logout')).status).toBe(204);
-  return email;
-}
-
-async function loggedIn(email: string): Promise<{ onA: Browser; onB: Browser }> {
-  const onA = browserAt(a.url);
-  const login = await onA.post('/auth/login', { email, password: PASSWORD });
-  expect(login.status, login.text).toBe(200);
-  const onB = browserAt(b.url);
-  for (const [name, value] of onA.cookies) onB.cookies.set(name, value);
-  return { onA, onB };
-}
-
-/** Reads the session on B twice: cached by the first, answered from memory by the second. */
-async function readAndCacheOnB(onB: Browser): Promise<void> {
-  expect((await onB.get('/auth/session')).status).toBe(200);
-  expect((await onB.get('/auth/session')).status).toBe(200);
-}
-
-async function repeat<T>(setUp: () => Promise<T>, once: (lane: T) => Promise<number>): Promise<number> {
-  const hitsBefore = await hitsOf(b);
-  let stale = 0;
-  await Promise.all(
-    Array.from({ length: LANES }, async (_, lane) => {
-      const context = await setUp();
-      for (let i = lane; i < REPETITIONS; i += LANES) if ((await once(context)) !== 401) stale += 1;
-    }),
-  );
-  // Every repetition's second read on B came from memory: the cache was really on, on every primary.
-  expect(await hitsOf(b)).toBeGreaterThanOrEqual(hitsBefore + REPETITIONS);
-  return stale;
-}
-
 describe('the session cache on a Redis Cluster', () => {
   it('routes a tracked read to the primary of the slot Redis computes', async () => {
     const cluster = asCluster(a.app.redis)!;
@@ -91,7 +44,7 @@ describe('the session cache on a Redis Cluster', () => {
   });
 
   it(`logout on A: ${REPETITIONS} repetitions, no stale answer on B`, async () => {
-    const stale = await repeat(register, async (email) => {
+    const stale = await repeat(REPETITIONS, LANES, register, async (email) => {
       const { onA, onB } = await loggedIn(email);
       await readAndCacheOnB(onB);
       expect((await onA.post('/auth/logout')).status).toBe(204);
@@ -105,7 +58,7 @@ describe('the session cache on a Redis Cluster', () => {
       const email = await register();
       return { email, other: (await loggedIn(email)).onA };
     };
-    const stale = await repeat(setUp, async ({ email, other }) => {
+    const stale = await repeat(REPETITIONS, LANES, setUp, async ({ email, other }) => {
       const { onB } = await loggedIn(email);
       await readAndCacheOnB(onB);
       const list = await other.get('/auth/sessions');
