@@ -1,13 +1,14 @@
 // Graceful shutdown of the real server process: SIGTERM while a request is in flight lets that request
 // finish, then the process exits 0. The request is held at the emulator until the server has logged that
 // it is closing, so the order of events is certain rather than timed.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { Browser, uniqueEmail } from '../helpers/http.js';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { TEST_SECRETS } from '../helpers/stack.js';
 
 let emulator: Emulator;
@@ -24,38 +25,20 @@ afterAll(async () => {
 });
 
 /** Starts src/server.ts as ops would (env only) and resolves with its URL once it listens. */
-async function startServer(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: {
-      PATH: process.env.PATH,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      // The held request must not time out upstream before the test lets it go.
-      UPSTREAM_TIMEOUT_MS: '60000',
-      SCAYLE_AUTH_BASE_URL: emulator.url,
-      SCAYLE_CLIENT_ID: TEST_SECRETS.clientId,
-      SCAYLE_CLIENT_SECRET: TEST_SECRETS.clientSecret,
-      SCAYLE_SHOP_ID: '7',
-      SCAYLE_SHOP_SECRET: TEST_SECRETS.shopSecret,
-      SESSION_ENCRYPTION_KEYS: randomBytes(32).toString('base64url'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function startServer(): Promise<ServerProcess> {
+  return startServerProcess({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    // The held request must not time out upstream before the test lets it go.
+    UPSTREAM_TIMEOUT_MS: '60000',
+    SCAYLE_AUTH_BASE_URL: emulator.url,
+    SCAYLE_CLIENT_ID: TEST_SECRETS.clientId,
+    SCAYLE_CLIENT_SECRET: TEST_SECRETS.clientSecret,
+    SCAYLE_SHOP_ID: '7',
+    SCAYLE_SHOP_SECRET: TEST_SECRETS.shopSecret,
+    SESSION_ENCRYPTION_KEYS: randomBytes(32).toString('base64url'),
   });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-  return { child, url, output: () => output };
 }
 
 describe('graceful shutdown', () => {

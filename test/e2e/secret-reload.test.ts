@@ -2,7 +2,7 @@
 // the emulator. A rotated SCAYLE client secret is picked up on SIGHUP (watch off) with a login in flight
 // finishing on the old secret; by the file watch alone; and, with neither, by the one re-read and retry
 // that SCAYLE's 401 invalid_client triggers. An invalid file on SIGHUP keeps the old values.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { fingerprint } from '../../src/secrets/secret-values.js';
 import { eventually } from '../helpers/eventually.js';
 import { Browser, uniqueEmail } from '../helpers/http.js';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { TEST_SECRETS } from '../helpers/stack.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bff-secret-reload-'));
@@ -38,43 +39,25 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function startServer(watch: boolean): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+async function startServer(watch: boolean): Promise<ServerProcess> {
   writeSecret(files.client, TEST_SECRETS.clientSecret);
   writeSecret(files.shop, TEST_SECRETS.shopSecret);
   writeSecret(files.keys, randomBytes(32).toString('base64url'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: {
-      PATH: process.env.PATH,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      UPSTREAM_TIMEOUT_MS: '60000',
-      SCAYLE_AUTH_BASE_URL: emulator.url,
-      SCAYLE_CLIENT_ID: TEST_SECRETS.clientId,
-      SCAYLE_CLIENT_SECRET_FILE: files.client,
-      SCAYLE_SHOP_ID: '7',
-      SCAYLE_SHOP_SECRET_FILE: files.shop,
-      SESSION_ENCRYPTION_KEYS_FILE: files.keys,
-      SECRET_FILES_WATCH: String(watch),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await startServerProcess({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    UPSTREAM_TIMEOUT_MS: '60000',
+    SCAYLE_AUTH_BASE_URL: emulator.url,
+    SCAYLE_CLIENT_ID: TEST_SECRETS.clientId,
+    SCAYLE_CLIENT_SECRET_FILE: files.client,
+    SCAYLE_SHOP_ID: '7',
+    SCAYLE_SHOP_SECRET_FILE: files.shop,
+    SESSION_ENCRYPTION_KEYS_FILE: files.keys,
+    SECRET_FILES_WATCH: String(watch),
   });
-  children.push(child);
-  let output = '';
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-  return { child, url, output: () => output };
+  children.push(server.child);
+  return server;
 }
 
 async function stop(child: ChildProcess): Promise<void> {
