@@ -90,6 +90,8 @@ export interface LocalSentinelSet {
   /** REDIS_SENTINELS for the service. */
   sentinels: string;
   name: string;
+  /** The service's variables for this set: sentinels, name and both passwords. */
+  redisEnv: Record<string, string>;
   primary: RedisProcess;
   replica: RedisProcess;
   sentinelPorts: number[];
@@ -147,9 +149,16 @@ export async function startSentinelSet(password: string, sentinelPassword: strin
         return field('num-slaves') === 1 && field('num-other-sentinels') === 2;
       }, `sentinel on ${port} to see the replica and the other sentinels`);
     }
+    const sentinels = sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',');
     return {
-      sentinels: sentinelPorts.map((p) => `127.0.0.1:${p}`).join(','),
+      sentinels,
       name,
+      redisEnv: {
+        REDIS_SENTINELS: sentinels,
+        REDIS_SENTINEL_NAME: name,
+        REDIS_PASSWORD: password,
+        REDIS_SENTINEL_PASSWORD: sentinelPassword,
+      },
       primary: primary!,
       replica,
       sentinelPorts,

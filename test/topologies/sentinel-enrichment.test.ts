@@ -21,12 +21,7 @@ beforeAll(async () => {
   stack = await startStack({
     prefix: uniquePrefix('sentinel-enrich'),
     env: { REGISTER_PROFILE_FIELDS: 'phone:string', ENRICHMENT_BACKOFF_MS: '20' },
-    redisEnv: {
-      REDIS_SENTINELS: set.sentinels,
-      REDIS_SENTINEL_NAME: set.name,
-      REDIS_PASSWORD: NODE_PASSWORD,
-      REDIS_SENTINEL_PASSWORD: SENTINEL_PASSWORD,
-    },
+    redisEnv: set.redisEnv,
   });
 });
 afterAll(async () => {

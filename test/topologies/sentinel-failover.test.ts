@@ -23,12 +23,7 @@ beforeAll(async () => {
   stack = await startStack({
     prefix: uniquePrefix('sentinel'),
     env: { TRUST_PROXY: 'true' },
-    redisEnv: {
-      REDIS_SENTINELS: set.sentinels,
-      REDIS_SENTINEL_NAME: set.name,
-      REDIS_PASSWORD: NODE_PASSWORD,
-      REDIS_SENTINEL_PASSWORD: SENTINEL_PASSWORD,
-    },
+    redisEnv: set.redisEnv,
   });
 });
 afterAll(async () => {
