@@ -1,7 +1,7 @@
 // One bounded load run with autocannon (in this process) against one target process, with the target's
 // CPU time and RSS read from /proc around the run.
 import autocannon from 'autocannon';
-import { cpuMicros, rssBytes, type Target } from './proc.js';
+import { cpuMicros, cpuMicrosByThread, rssBytes, type Target } from './proc.js';
 
 export interface RequestSpec {
   method: 'GET' | 'POST';
@@ -32,6 +32,8 @@ export interface Sample {
   /** Non-2xx responses, connection errors and timeouts. */
   failures: number;
   cpuUsPerReq: number;
+  /** The same split by thread name (main, libuv-worker, V8 helpers, ...). */
+  cpuUsPerReqByThread: Record<string, number>;
   /** CPU of redis-server per answered request, when its pid is known. */
   redisCpuUsPerReq: number | undefined;
   rssMb: number;
@@ -43,6 +45,7 @@ export async function runLoad(target: Target, spec: RequestSpec, options: LoadOp
   const headers = spec.headers ?? {};
   let next = 0;
   const cpuBefore = cpuMicros(target.pid);
+  const threadsBefore = cpuMicrosByThread(target.pid);
   const redisBefore = options.redisPid === undefined ? 0 : cpuMicros(options.redisPid);
   const statuses: Record<string, number> = {};
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -74,6 +77,7 @@ export async function runLoad(target: Target, spec: RequestSpec, options: LoadOp
     });
   });
   const cpu = cpuMicros(target.pid) - cpuBefore;
+  const threadsAfter = cpuMicrosByThread(target.pid);
   const redisCpu = options.redisPid === undefined ? undefined : cpuMicros(options.redisPid) - redisBefore;
   const responses = result['2xx'] + result.non2xx;
   return {
@@ -83,6 +87,9 @@ export async function runLoad(target: Target, spec: RequestSpec, options: LoadOp
     responses,
     failures: result.non2xx + result.errors + result.timeouts,
     cpuUsPerReq: responses > 0 ? cpu / responses : 0,
+    cpuUsPerReqByThread: Object.fromEntries(
+      [...threadsAfter].map(([name, micros]) => [name, responses > 0 ? (micros - (threadsBefore.get(name) ?? 0)) / responses : 0]),
+    ),
     redisCpuUsPerReq: redisCpu === undefined || responses === 0 ? undefined : redisCpu / responses,
     rssMb: rssBytes(target.pid) / 2 ** 20,
     statuses,

@@ -3,7 +3,7 @@
 // A target's stdout goes to /dev/null, so the service logs exactly as in production (its own default
 // destination) without a pipe for this process to drain; the URL is announced on fd 3 instead.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -106,6 +106,26 @@ export function cpuMicros(pid: number): number {
   // Fields after the parenthesised command name start at field 3 (state); utime is 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clkTck();
+}
+
+/**
+ * utime + stime per thread name, in microseconds: the main thread, libuv's pool ("libuv-worker"), V8's
+ * helpers (GC, compilers) and the rest, summed by /proc/<pid>/task/<tid>/comm (issue 20: which thread pays).
+ */
+export function cpuMicrosByThread(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const micros = ((Number(fields[11]) + Number(fields[12])) * 1e6) / clkTck();
+      byName.set(name, (byName.get(name) ?? 0) + micros);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byName;
 }
 
 /** Whether /proc shows this pid (a Redis in another container or VM does not). */
