@@ -53,7 +53,7 @@ describe('load shedding', () => {
     expect(ready.status).toBe(200);
     expect(metrics.status).toBe(200);
 
-    await waitUntil(() => !stack.app.isUnderPressure(), 5_000);
+    await waitUntil(() => stack.app.shedReason() === undefined, 5_000);
     const after = await browser.get('/auth/session');
     expect(after.status).toBe(401);
     const scraped = await browser.get('/metrics');
