@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
-import { appendOnResponse } from '../http/route-hooks.js';
+import { observeRoute, observeUnmatched } from '../http/route-hooks.js';
 import { pathOnly } from '../logger.js';
 
 export const accessLogPlugin = fp(
@@ -21,19 +21,13 @@ export const accessLogPlugin = fp(
         'request completed',
       );
     };
-    // A matched route logs its pattern from a hook of its own, made when the route is (issue 20).
+    // A matched route logs its pattern, known when the route is made (issue 20).
     app.addHook('onRoute', (route) => {
       const pattern = route.url;
-      appendOnResponse(route, (request, reply, done) => {
-        write(request, reply, pattern);
-        done();
-      });
+      observeRoute(route, (request, reply) => write(request, reply, pattern));
     });
     // Requests no route matched (404, 405) log their path, never the query string.
-    app.addHook('onResponse', (request, reply, done) => {
-      if (request.is404) write(request, reply, pathOnly(request.url));
-      done();
-    });
+    observeUnmatched(app, (request, reply) => write(request, reply, pathOnly(request.url)));
     // The root logger writes asynchronously (logger.ts): hand it the last lines before the process ends.
     app.addHook('onClose', async () => {
       (app.log as unknown as Logger).flush();

@@ -3,7 +3,7 @@
 // the OpenAPI document and never shed: it is how operators see the pressure.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { appendOnResponse } from '../http/route-hooks.js';
+import { observeRoute, observeUnmatched } from '../http/route-hooks.js';
 import { createMetrics, DEFAULT_SHOP, type Metrics } from '../metrics/metrics.js';
 import { NEVER_SHED } from './load-shedding.js';
 
@@ -58,17 +58,15 @@ export const metricsPlugin = fp(
     // A matched route counts under its pattern (never the raw URL: ids in paths must not become label
     // values), from a hook made with the route: no `request.routeOptions` object per request (issue 20).
     app.addHook('onRoute', (route) => {
-      const observe = observer(route.url, () => route.config?.shop);
-      appendOnResponse(route, (request, reply, done) => {
-        observe(request, reply);
-        done();
-      });
+      observeRoute(
+        route,
+        observer(route.url, () => route.config?.shop),
+      );
     });
-    const unmatched = observer(UNMATCHED, () => undefined);
-    app.addHook('onResponse', (request, reply, done) => {
-      if (request.is404) unmatched(request, reply);
-      done();
-    });
+    observeUnmatched(
+      app,
+      observer(UNMATCHED, () => undefined),
+    );
 
     app.get('/metrics', { schema: { hide: true }, config: NEVER_SHED }, async (_request, reply) => {
       const body = await metrics.registry.metrics();
