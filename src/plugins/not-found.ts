@@ -10,7 +10,7 @@ export const notFoundPlugin = fp(
   async (app: FastifyInstance) => {
     const routes = createRouteMethods();
     app.addHook('onRoute', (route) => {
-      // @fastify/cors answers OPTIONS on every path for preflights; that says nothing about a resource.
+      // The security plugin answers OPTIONS on every path for preflights; that says nothing about a resource.
       if (route.url === '*') return;
       routes.add(route.method, route.url);
     });

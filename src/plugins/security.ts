@@ -1,35 +1,36 @@
-// Cross-cutting request hygiene: the x-request-id echo, CORS for the allowed storefront origins (with
-// credentials, so a storefront on another origin can use the cookie) and the CSRF rule.
-import cors from '@fastify/cors';
+// Cross-cutting request hygiene: the x-request-id echo, CORS for the allowed storefront origins
+// (http/cors.ts) and the CSRF rule.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
+import { corsPolicy } from '../http/cors.js';
 import { checkCsrf, type CsrfSettings } from '../http/csrf.js';
 
 export const securityPlugin = fp(
   async (app: FastifyInstance) => {
     const { config } = app;
     const allowed = new Set(config.allowedOrigins);
-    // One callback-style hook, not two async ones: no promise per request on the hot routes (issue 20).
-    // Preflights @fastify/cors would refuse (text/plain 400 without Origin or Access-Control-Request-Method,
-    // a 404 from its catch-all route for a foreign origin) are refused here, as problem+json.
+    const cors = corsPolicy(allowed);
+    // One callback-style hook for the request id, CORS and preflights: no promise per request on the hot
+    // routes (issue 20). A preflight without Origin or Access-Control-Request-Method, or from a foreign
+    // origin, is refused as problem+json (before any CORS header is added); an allowed one is answered here,
+    // before anything that could refuse it (a browser sends a preflight without credentials).
     app.addHook('onRequest', (request, reply, done) => {
       reply.header('x-request-id', request.id);
-      if (request.method !== 'OPTIONS') return done();
-      const { origin } = request.headers;
-      if (origin === undefined || request.headers['access-control-request-method'] === undefined) {
-        return done(new AppError('CORS_PREFLIGHT_INVALID', { detail: 'A preflight sends Origin and Access-Control-Request-Method' }));
+      if (request.method === 'OPTIONS') {
+        const { origin } = request.headers;
+        if (origin === undefined || request.headers['access-control-request-method'] === undefined) {
+          return done(new AppError('CORS_PREFLIGHT_INVALID', { detail: 'A preflight sends Origin and Access-Control-Request-Method' }));
+        }
+        if (!allowed.has(origin)) return done(new AppError('CSRF_REJECTED', { detail: 'Origin not allowed' }));
+        cors.decorate(request, reply);
+        return cors.answerPreflight(reply);
       }
-      done(allowed.has(origin) ? undefined : new AppError('CSRF_REJECTED', { detail: 'Origin not allowed' }));
+      cors.decorate(request, reply);
+      done();
     });
-    await app.register(cors, {
-      origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
-      credentials: true,
-      methods: ['GET', 'POST', 'DELETE'],
-      allowedHeaders: ['content-type', 'x-requested-with', 'x-csrf', 'x-request-id', 'x-client-key', 'authorization'],
-      exposedHeaders: ['x-request-id', 'retry-after'],
-      maxAge: 600,
-    });
+    // Preflights reach a route on every path (the hook above answers them); without one they would be 404s.
+    app.options('*', { schema: { hide: true } }, (_request, reply) => reply.callNotFound());
 
     const csrf: CsrfSettings = {
       cookieName: config.session.cookieName,

@@ -129,13 +129,43 @@ describe('CSRF', () => {
       csrf: false,
       headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
     });
+    expect(ok.status).toBe(204);
+    expect(ok.headers['content-length']).toBe('0');
     expect(ok.headers['access-control-allow-origin']).toBe('https://shop.example');
     expect(ok.headers['access-control-allow-credentials']).toBe('true');
+    expect(ok.headers['access-control-allow-methods']).toBe('GET, POST, DELETE');
+    expect(ok.headers['access-control-allow-headers']).toBe(
+      'content-type, x-requested-with, x-csrf, x-request-id, x-client-key, authorization',
+    );
+    expect(ok.headers['access-control-max-age']).toBe('600');
+    expect(ok.headers.vary).toBe('Origin');
+    // Any path: the preflight is answered before routing says anything about the resource.
+    const unknownPath = await new Browser(stack.url).call('OPTIONS', '/no/such/route', {
+      csrf: false,
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'GET' },
+    });
+    expect(unknownPath.status).toBe(204);
     const evil = await new Browser(stack.url).call('OPTIONS', '/auth/login', {
       csrf: false,
       headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
     });
     expect(evil.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('adds CORS headers to actual requests from allowed origins only, and always varies by Origin', async () => {
+    const allowed = await new Browser(stack.url).get('/auth/session', { headers: { origin: 'https://shop.example' } });
+    expect(allowed.status).toBe(401);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(allowed.headers['access-control-allow-credentials']).toBe('true');
+    expect(allowed.headers['access-control-expose-headers']).toBe('x-request-id, retry-after');
+    expect(allowed.headers.vary).toBe('Origin');
+    for (const headers of [{ origin: 'https://evil.example' }, {}] as Array<Record<string, string>>) {
+      const other = await new Browser(stack.url).get('/auth/session', { headers });
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+      expect(other.headers['access-control-allow-credentials']).toBeUndefined();
+      expect(other.headers['access-control-expose-headers']).toBeUndefined();
+      expect(other.headers.vary).toBe('Origin');
+    }
   });
 });
 
