@@ -122,12 +122,17 @@ export function createSessionService(options: SessionServiceOptions) {
   }
 
   /**
-   * Counts a request as activity. Returns the session with its idle deadline moved when it slid (the
-   * caller renews the cookie), or undefined when nothing was written.
+   * Counts a request as activity. Undefined when the idle deadline is not due to slide (nearly every
+   * request: the caller need not await anything, issue 20); else resolves to the session with its deadline
+   * moved (the caller renews the cookie), or undefined when nothing was written.
    */
-  async function touch(session: LoadedSession): Promise<LoadedSession | undefined> {
+  function touch(session: LoadedSession): Promise<LoadedSession | undefined> | undefined {
     const t = now();
     if (t - session.data.lastSeenAt < slideEveryMs) return undefined;
+    return slide(session, t);
+  }
+
+  async function slide(session: LoadedSession, t: number): Promise<LoadedSession | undefined> {
     const data: SessionData = { ...session.data, lastSeenAt: t, idleExpiresAt: t + idleTtlMs };
     // A conflict means another request wrote meanwhile (it slid too, or refreshed): nothing to do.
     if ((await save(session, data)) !== 'ok') return undefined;

@@ -155,6 +155,26 @@ describe('token, session and logout', () => {
     expect(after.body.code).toBe('SESSION_MISSING');
   });
 
+  it('answers repeated token and session calls alike, with expires_in counting down as time passes', async () => {
+    // The hot routes send a body serialised once per record and second (http/serialized-bodies.ts).
+    const browser = new Browser(stack.url);
+    await browser.post('/auth/register', registration(uniqueEmail()));
+    const first = await browser.post('/auth/token');
+    const firstSession = await browser.get('/auth/session');
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const later = await browser.post('/auth/token');
+    const laterSession = await browser.get('/auth/session');
+    for (const res of [first, later, firstSession, laterSession]) {
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    }
+    expect(later.body.expires_in).toBeLessThanOrEqual(first.body.expires_in - 2);
+    expect(Date.parse(later.body.expires_at) - Date.now()).toBeGreaterThanOrEqual(later.body.expires_in * 1000 - 1000);
+    expect({ ...later.body, expires_in: 0 }).toEqual({ ...first.body, expires_in: 0 });
+    expect(laterSession.body).toEqual(firstSession.body);
+    expect(later.text).not.toMatch(/refresh/i);
+  });
+
   it('revokes the tokens upstream at logout: SCAYLE no longer accepts the access token', async () => {
     const browser = new Browser(stack.url);
     const reg = await browser.post('/auth/register', registration(uniqueEmail()));

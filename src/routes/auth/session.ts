@@ -6,12 +6,16 @@ import { callContext, findSession, renewCookie, requireSession } from '../../htt
 import { isoTime } from '../../http/iso-time.js';
 import { problems, sessionInfoResponse, tokenResponse } from '../../http/schemas.js';
 import { clearSessionCookie } from '../../http/session-cookie.js';
-import { tokenResponse as toTokenResponse } from '../../http/token-response.js';
+import { sendSerialized, serializedBodies, serializeFor } from '../../http/serialized-bodies.js';
+import { expiresIn, tokenResponse as toTokenResponse } from '../../http/token-response.js';
 import { endSession } from '../../sessions/session-lifecycle.js';
 import type { SessionData } from '../../sessions/session-record.js';
 
 export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
+  // Serialised once per record (and second), issue 20: see http/serialized-bodies.ts.
+  const tokenBodies = serializedBodies<SessionData>();
+  const sessionBodies = serializedBodies<SessionData>();
 
   routes.post('/auth/token', {
     schema: {
@@ -22,13 +26,18 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
     },
     handler: async (request, reply) => {
       const current = await requireSession(app, request);
-      const slid = await app.sessions.touch(current.session);
+      const sliding = app.sessions.touch(current.session);
+      const slid = sliding && (await sliding);
       if (slid) renewCookie(app, reply, current, slid.data);
       const session = slid ?? current.session;
       // A fresh token (nearly every call) needs neither the upstream call context nor another await.
       const fresh = app.refresher.isFresh(session.data) ? session : await app.refresher.ensureFresh(session, callContext(request));
       reply.header('cache-control', 'no-store');
-      return toTokenResponse(fresh.data, app.sessions.now());
+      const now = app.sessions.now();
+      return sendSerialized(
+        reply,
+        tokenBodies(fresh.data, expiresIn(fresh.data, now), () => serializeFor(reply, toTokenResponse(fresh.data, now))),
+      );
     },
   });
 
@@ -41,10 +50,15 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
     },
     handler: async (request, reply) => {
       const current = await requireSession(app, request);
-      const slid = await app.sessions.touch(current.session);
+      const sliding = app.sessions.touch(current.session);
+      const slid = sliding && (await sliding);
       if (slid) renewCookie(app, reply, current, slid.data);
       reply.header('cache-control', 'no-store');
-      return sessionInfo((slid ?? current.session).data);
+      const { data } = slid ?? current.session;
+      return sendSerialized(
+        reply,
+        sessionBodies(data, 0, () => serializeFor(reply, sessionInfo(data))),
+      );
     },
   });
 

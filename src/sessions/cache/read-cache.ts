@@ -66,10 +66,12 @@ export function createReadCache({ maxEntries, read, events = {}, fence }: ReadCa
       // instance can come sooner. The fence's PING is answered after every invalidation queued before it,
       // so once it is answered an entry is here only if Redis had not changed the key since it was read
       // (possibly by another request meanwhile, which is as fresh).
-      const fenced = await fence().then(
-        () => true,
-        () => false,
-      );
+      let fenced = true;
+      try {
+        await fence();
+      } catch {
+        fenced = false; // not known to be current: read it from Redis
+      }
       const current = fenced && active ? entries.peek(sid) : undefined;
       if (current !== undefined) {
         events.hit?.();
