@@ -109,8 +109,9 @@ export function cpuMicros(pid: number): number {
 }
 
 /**
- * utime + stime per thread name, in microseconds: the main thread, libuv's pool ("libuv-worker"), V8's
- * helpers (GC, compilers) and the rest, summed by /proc/<pid>/task/<tid>/comm (issue 20: which thread pays).
+ * utime + stime per thread name, in microseconds: "main" for the main thread, the rest summed by
+ * /proc/<pid>/task/<tid>/comm (Node 20 names V8's helpers and libuv's pool alike "node"; issue 20: which
+ * thread pays).
  */
 export function cpuMicrosByThread(pid: number): Map<string, number> {
   const byName = new Map<string, number>();
