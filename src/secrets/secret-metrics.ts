@@ -16,7 +16,9 @@ export function observeSecrets(store: SecretStore, registry: Registry, shop: str
     existing<Gauge<'credential' | 'fingerprint' | 'shop'>>('credential_info') ??
     new Gauge({
       name: 'credential_info',
-      help: 'Always 1; the fingerprint label is the first 8 hex digits of sha256 over the credential in use (never the value)',
+      help:
+        'Always 1; the fingerprint label is the first 8 hex digits of HMAC-SHA256 over the credential in use, ' +
+        'keyed with the newest session encryption key (never the value)',
       labelNames: ['credential', 'fingerprint', 'shop'] as const,
       registers,
     });
@@ -39,16 +41,22 @@ export function observeSecrets(store: SecretStore, registry: Registry, shop: str
   for (const trigger of TRIGGERS) for (const outcome of ['success', 'failure']) reloads.labels({ trigger, outcome, shop }).inc(0);
 
   const shown = new Map<SecretName, string>();
-  const show = (values: SecretValues, names: readonly SecretName[]): void => {
+  const show = (values: SecretValues, changed: readonly SecretName[]): void => {
+    // Every fingerprint is keyed with the newest session key: a new ring re-keys them all.
+    const key = values.SESSION_ENCRYPTION_KEYS[0] ?? '';
+    const names = changed.includes('SESSION_ENCRYPTION_KEYS') ? SECRET_VARIABLES : changed;
     for (const name of names) {
       const value = values[name];
       if (value === undefined) continue;
-      const print = fingerprint(value);
+      const print = fingerprint(value, key);
       const before = shown.get(name);
-      if (before !== undefined) info.remove({ credential: name, fingerprint: before, shop });
-      info.set({ credential: name, fingerprint: print, shop }, 1);
-      loaded.set({ credential: name, shop }, Date.now() / 1000);
-      shown.set(name, print);
+      if (before !== print) {
+        if (before !== undefined) info.remove({ credential: name, fingerprint: before, shop });
+        info.set({ credential: name, fingerprint: print, shop }, 1);
+        shown.set(name, print);
+      }
+      // Loaded when its value changed, not when only its fingerprint was re-keyed.
+      if (changed.includes(name)) loaded.set({ credential: name, shop }, Date.now() / 1000);
     }
   };
   show(store.current, SECRET_VARIABLES);

@@ -1,6 +1,6 @@
 // issue 18 part 4: the secrets in use, as one snapshot object (replaced whole on a reload, never mutated),
 // taken from the parsed Config at start-up, and the fingerprint that names a value in metrics and logs.
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Config } from '../config-schema.js';
 import type { SecretName } from './secret-variables.js';
 
@@ -32,12 +32,14 @@ export function secretValuesOf(config: Config): SecretValues {
 }
 
 /**
- * 8 hex digits of sha256 over the value (a key ring joined by commas): enough to tell two values apart
- * across instances, far too little to recover a secret. Ops compare it with `printf %s "$value" | sha256sum`.
+ * 8 hex digits of HMAC-SHA256 over the value (a key ring: its keys joined by commas), keyed with `key`, the
+ * newest session encryption key: enough to tell two values apart across the instances that share the ring,
+ * while whoever reads /metrics without that key cannot test guesses of a weak secret offline (a plain hash
+ * would let them). Ops compare it with `printf %s "$value" | openssl dgst -sha256 -hmac "$key"`.
  */
-export function fingerprint(value: string | readonly string[]): string {
+export function fingerprint(value: string | readonly string[], key: string): string {
   const text = typeof value === 'string' ? value : value.join(',');
-  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 8);
+  return createHmac('sha256', key).update(text, 'utf8').digest('hex').slice(0, 8);
 }
 
 export function sameValue(a: SecretValues[SecretName], b: SecretValues[SecretName]): boolean {

@@ -42,7 +42,8 @@ afterAll(async () => {
 async function startServer(watch: boolean): Promise<ServerProcess> {
   writeSecret(files.client, TEST_SECRETS.clientSecret);
   writeSecret(files.shop, TEST_SECRETS.shopSecret);
-  writeSecret(files.keys, randomBytes(32).toString('base64url'));
+  sessionKey = randomBytes(32).toString('base64url');
+  writeSecret(files.keys, sessionKey);
   const server = await startServerProcess({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -85,8 +86,10 @@ function secretsSeen(from: number): string[] {
 async function metricsOf(url: string): Promise<string> {
   return (await new Browser(url).get('/metrics')).text;
 }
+/** The running server's session key: fingerprints are keyed with it. */
+let sessionKey = '';
 const clientInfo = (secret: string) =>
-  `credential_info{credential="SCAYLE_CLIENT_SECRET",fingerprint="${fingerprint(secret)}",shop="default"} 1`;
+  `credential_info{credential="SCAYLE_CLIENT_SECRET",fingerprint="${fingerprint(secret, sessionKey)}",shop="default"} 1`;
 
 describe('secrets in files, rotated on a running process', () => {
   it('SIGHUP: the next call uses the new secret, a login in flight finishes on the old one', { timeout: 60_000 }, async () => {

@@ -2,6 +2,7 @@
 // read stays as it was), an invalid or unreadable file keeps every old value and logs one error naming the
 // variable (never a value), reloads are counted and fingerprinted, re-reads after invalid_client share one
 // read, and a change to a watched file (also a Kubernetes-style ..data symlink swap) triggers a reload.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,10 +105,10 @@ describe('the secret store', () => {
     observeSecrets(store, registry, 'default');
     const text = async () => registry.metrics();
     expect(await text()).toContain(
-      `credential_info{credential="SCAYLE_CLIENT_SECRET",fingerprint="${fingerprint('old-client')}",shop="default"} 1`,
+      `credential_info{credential="SCAYLE_CLIENT_SECRET",fingerprint="${fingerprint('old-client', KEY_A)}",shop="default"} 1`,
     );
     expect(await text()).toContain(
-      `credential_info{credential="SESSION_ENCRYPTION_KEYS",fingerprint="${fingerprint([KEY_A])}",shop="default"} 1`,
+      `credential_info{credential="SESSION_ENCRYPTION_KEYS",fingerprint="${fingerprint([KEY_A], KEY_A)}",shop="default"} 1`,
     );
     expect(await text()).toMatch(/credential_loaded_timestamp_seconds\{credential="SCAYLE_SHOP_SECRET",shop="default"\} \d+/);
 
@@ -117,14 +118,17 @@ describe('the secret store', () => {
     await store.reload('file');
     const after = await text();
     expect(after).toContain(
-      `credential_info{credential="SCAYLE_CLIENT_SECRET",fingerprint="${fingerprint('new-client')}",shop="default"} 1`,
+      `credential_info{credential="SCAYLE_CLIENT_SECRET",fingerprint="${fingerprint('new-client', KEY_A)}",shop="default"} 1`,
     );
-    expect(after).not.toContain(fingerprint('old-client')); // the old label set is gone, not left at 1
+    expect(after).not.toContain(fingerprint('old-client', KEY_A)); // the old label set is gone, not left at 1
     expect(after).toContain('secret_reloads_total{trigger="sighup",outcome="success",shop="default"} 1');
     expect(after).toContain('secret_reloads_total{trigger="file",outcome="failure",shop="default"} 1');
     expect(after).toContain('secret_reloads_total{trigger="invalid_client",outcome="success",shop="default"} 0');
     for (const value of ['old-client', 'new-client', KEY_A, 'short']) expect(after).not.toContain(`"${value}"`);
-    expect(fingerprint('new-client')).toMatch(/^[0-9a-f]{8}$/);
+    expect(fingerprint('new-client', KEY_A)).toMatch(/^[0-9a-f]{8}$/);
+    // Keyed: the plain hash a /metrics reader could test guesses against is not what is shown.
+    expect(after).not.toContain(createHash('sha256').update('new-client').digest('hex').slice(0, 8));
+    expect(fingerprint('new-client', KEY_A)).not.toBe(fingerprint('new-client', `${KEY_A}x`));
   });
 
   it('shares one re-read among the invalid_client failures of a moment', async () => {
