@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcrypt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCheckUpstreamCli } from '../../src/cli/check-upstream.js';
 import { runEnrichmentCli } from '../../src/cli/enrichment.js';
 import { runImportCli } from '../../src/cli/import-legacy-passwords.js';
 import { runSessionsCli } from '../../src/cli/sessions.js';
@@ -152,6 +153,23 @@ describe('npm run import-legacy-passwords -- --shop <id>', () => {
     expect((await check(DE)).body).toEqual({ valid: true });
     expect((await check(AT)).body).toEqual({ valid: false });
     expect((await run(runImportCli, ['--stats', '--shop', 'at'])).out).toMatch(/^0 record\(s\)/);
+  });
+});
+
+describe('npm run check-upstream -- --shop <id>', () => {
+  it("checks the named shop's tenant with its credentials", async () => {
+    const lines: string[] = [];
+    const check = (argv: string[]) => runCheckUpstreamCli(stack.env, { out: (l) => lines.push(l), err: (l) => lines.push(l) }, argv);
+    expect(await check([])).toBe(2);
+    expect(lines).toEqual([expect.stringContaining('(shops: de, at)')]);
+    lines.length = 0;
+    const code = await check(['--shop', 'at']);
+    expect(lines[0]).toMatch(
+      new RegExp(`^Checking the SCAYLE tenant at ${stack.emulators.get('at')!.url} \\(SHOPS_FILE shop at, shop 101\\)`),
+    );
+    expect(lines.join('\n')).not.toContain('[FAIL]');
+    expect(code).toBe(0);
+    for (const secret of stack.secrets) expect(lines.join('\n')).not.toContain(secret);
   });
 });
 
