@@ -1,11 +1,12 @@
 // `npm run import-legacy-passwords -- [--dry-run] <file.csv>`, `... --stats`, `... --purge-migrated`:
 // loads a shop's legacy `email,hash` export into the password validation service's store. Same
 // environment and the same factories as the service (config → Redis → credential store, key ring, hash
-// formats); prints counts, skipped line numbers and reasons, never an e-mail or a hash.
+// formats); prints counts, skipped line numbers and reasons, never an e-mail or a hash. With SHOPS_FILE,
+// `--shop <id>` picks the shop whose store (key prefix) the records go to (issue 18 part 3).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { loadCliConfig, type CliIo } from './cli-io.js';
+import { loadCliShops, takeShopOption, type CliIo } from './cli-io.js';
 import { credentialStats, purgeMigrated } from '../migration/credential-admin.js';
 import { createRedisCredentialStore } from '../migration/credential-store-redis.js';
 import type { CredentialStore } from '../migration/credential-store.js';
@@ -22,7 +23,7 @@ export interface ImportCliIo extends CliIo {
   progressStream?: NodeJS.WriteStream;
 }
 
-const USAGE = 'usage: npm run import-legacy-passwords -- [--dry-run] <file.csv> | --stats | --purge-migrated';
+const USAGE = 'usage: npm run import-legacy-passwords -- [--shop <id>] [--dry-run] <file.csv> | --stats | --purge-migrated';
 
 type Command = { kind: 'import'; file: string; dryRun: boolean } | { kind: 'stats' } | { kind: 'purge' };
 
@@ -39,13 +40,16 @@ function parseArgs(argv: readonly string[]): Command | undefined {
 
 /** Runs one command; resolves to the process exit code (0 done, 1 nothing loaded or a failure, 2 usage). */
 export async function runImportCli(argv: readonly string[], env: Record<string, string | undefined>, io: ImportCliIo): Promise<number> {
-  const command = parseArgs(argv);
-  if (!command) {
-    io.err(USAGE);
+  const option = takeShopOption(argv);
+  const command = 'problem' in option ? undefined : parseArgs(option.argv);
+  if ('problem' in option || !command) {
+    io.err('problem' in option ? `${option.problem}\n${USAGE}` : USAGE);
     return 2;
   }
-  const config = loadCliConfig(env, io);
-  if (config === undefined) return 1;
+  // The shop's config: its key prefix is where its validation route reads (plugins/migration.ts).
+  const target = loadCliShops(option.shop, env, io, { scope: 'one' });
+  if ('exit' in target) return target.exit;
+  const { config } = target.shops[0]!;
   const dryRun = command.kind === 'import' && command.dryRun;
   if (!dryRun && config.redis === undefined) {
     io.err('REDIS_URL is unset: the service would keep credentials in its own process, which this command cannot reach');

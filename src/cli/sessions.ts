@@ -2,27 +2,35 @@
 // listing a customer's sessions on every instance (fraud, support, a stolen device); `... key-usage`: how
 // many records each SESSION_ENCRYPTION_KEYS key still seals (issue 18). Same environment
 // and the same factories as the service (config → store → session service → session ending); prints
-// counts, public handles, times and user agents, never a token, session id or secret.
+// counts, public handles, times and user agents, never a token, session id or secret. With SHOPS_FILE,
+// `--shop <id>` picks the shop: its config, key prefix and records' associated data (issue 18 part 3).
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { loadCliConfig, type CliIo } from './cli-io.js';
+import { loadCliShops, takeShopOption, type CliIo } from './cli-io.js';
 import { handleOf } from '../sessions/session-id.js';
 import { createRedisClient } from '../redis/connection.js';
 import { closeRedis, waitForRedis } from '../redis/lifecycle.js';
 import { createRedisStore } from '../sessions/redis-store.js';
 import { countKeyUsage } from '../sessions/key-usage.js';
 import { createSessionCrypto } from '../sessions/session-crypto.js';
+import { shopSessionCrypto } from '../shops/shop-crypto.js';
 import { createSessionEnding } from '../sessions/session-ending.js';
 import { createSessionService } from '../sessions/session-service.js';
 import { createUpstreamRevoker, type RevokeSession } from '../sessions/upstream-revocation.js';
 import { createAccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import { createScayleClient, type ScayleClient } from '../upstream/scayle-client.js';
 
-const USAGE = 'usage: npm run sessions -- end-customer <customerId> | list-customer <customerId> | key-usage';
+const USAGE = 'usage: npm run sessions -- [--shop <id>] end-customer <customerId> | list-customer <customerId> | key-usage';
 const CUSTOMER_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** Runs one command; resolves to the process exit code. */
-export async function runSessionsCli(argv: readonly string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+export async function runSessionsCli(args: readonly string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+  const option = takeShopOption(args);
+  if ('problem' in option) {
+    io.err(`${option.problem}\n${USAGE}`);
+    return 2;
+  }
+  const { argv } = option;
   const [command, customerId = '', ...rest] = argv;
   const perCustomer = command === 'end-customer' || command === 'list-customer';
   if ((!perCustomer && command !== 'key-usage') || (perCustomer ? customerId === '' || rest.length > 0 : argv.length > 1)) {
@@ -33,8 +41,9 @@ export async function runSessionsCli(argv: readonly string[], env: Record<string
     io.err('customerId must be 1-128 letters, digits or . _ : -');
     return 2;
   }
-  const config = loadCliConfig(env, io);
-  if (config === undefined) return 1;
+  const target = loadCliShops(option.shop, env, io, { scope: 'one' });
+  if ('exit' in target) return target.exit;
+  const { id: shop, config } = target.shops[0]!;
   if (config.redis === undefined) {
     io.err('REDIS_URL is unset: sessions then live inside one service process, which this command cannot reach');
     return 1;
@@ -58,7 +67,7 @@ export async function runSessionsCli(argv: readonly string[], env: Record<string
     }
     const sessions = createSessionService({
       store: createRedisStore({ redis, keyPrefix: config.redis.keyPrefix }),
-      crypto: createSessionCrypto(config.session.encryptionKeys),
+      crypto: shopSessionCrypto(createSessionCrypto(config.session.encryptionKeys), shop),
       idleTtlMs: config.session.idleTtlSeconds * 1000,
       absoluteTtlMs: config.session.absoluteTtlSeconds * 1000,
     });

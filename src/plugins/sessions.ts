@@ -7,7 +7,7 @@ import { createRegistrationGuard, type RegistrationGuard } from '../sessions/reg
 import { observeCrypto } from '../sessions/observed-crypto.js';
 import { keyIdOf } from '../sessions/session-crypto.js';
 import { liveSessionCrypto } from '../secrets/live.js';
-import { bindToShop } from '../shops/shop-crypto.js';
+import { shopSessionCrypto } from '../shops/shop-crypto.js';
 import { createSessionService, type SessionService } from '../sessions/session-service.js';
 import { createTokenRefresher, type TokenRefresher } from '../sessions/token-refresher.js';
 import type { DependencyPluginOptions } from './overrides.js';
@@ -37,7 +37,7 @@ export const sessionsPlugin = fp(
     // issue 18 part 4: the ring in use at each seal/open, so a reloaded SESSION_ENCRYPTION_KEYS applies at once.
     // issue 18 part 3: with SHOPS_FILE a record opens only in the shop that sealed it.
     const ring = liveSessionCrypto(() => secrets.current.SESSION_ENCRYPTION_KEYS);
-    const crypto = observeCrypto(shop === undefined ? ring : bindToShop(ring, shop), {
+    const crypto = observeCrypto(shopSessionCrypto(ring, shop), {
       sealed: (keyId) => metrics.recordsSealed.inc({ key_id: keyId }),
       opened: (keyId) => metrics.recordsOpened.inc({ key_id: keyId }),
     });

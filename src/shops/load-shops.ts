@@ -90,3 +90,8 @@ function sharedCookieNames(parsed: ReadonlyArray<{ entry: ShopEntry; config: Con
 function inShopNamespace(config: Config, id: string): Config {
   return config.redis === undefined ? config : { ...config, redis: { ...config.redis, keyPrefix: `${config.redis.keyPrefix}${id}:` } };
 }
+
+/** The shop `id` of a SHOPS_FILE deployment (its Config carries its key prefix), or undefined. */
+export function shopById(deployment: Deployment, id: string): Shop | undefined {
+  return deployment.shops?.find((shop) => shop.id === id);
+}

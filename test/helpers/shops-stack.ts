@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { stringify } from 'yaml';
 import { buildApp } from '../../src/app.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { DEV_ADMIN_API, EMULATOR_ADMIN_API_PATH } from '../../src/enrichment/config.js';
 import { loadDeployment } from '../../src/shops/load-shops.js';
 import { Browser } from './http.js';
 import { cleanupPrefix, createTestRedis, redisUrl, uniquePrefix } from './redis.js';
@@ -20,12 +21,16 @@ export interface ShopSpec {
   pathPrefix?: string;
   /** Variables beyond the SCAYLE credentials the helper sets. */
   variables?: Record<string, string>;
+  /** Point the shop's ADMIN_API_* at its own emulator (for REGISTER_PROFILE_FIELDS). */
+  adminApi?: boolean;
 }
 
 export interface ShopsStack {
   url: string;
   app: FastifyInstance;
   prefix: string;
+  /** The process environment the deployment was loaded from (SHOPS_FILE, REDIS_*, the key ring), as ops would have it. */
+  env: Record<string, string>;
   emulators: Map<string, Emulator>;
   /** Every SCAYLE secret of every shop, for "never logged" checks. */
   secrets: string[];
@@ -60,6 +65,14 @@ export async function startShopsStack(specs: ShopSpec[], env: Record<string, str
         SCAYLE_CLIENT_SECRET: scayle.clientSecret,
         SCAYLE_SHOP_ID: scayle.shopId,
         SCAYLE_SHOP_SECRET: scayle.shopSecret,
+        ...(spec.adminApi
+          ? {
+              ADMIN_API_BASE_URL: `${emulator.url}${EMULATOR_ADMIN_API_PATH}`,
+              ADMIN_API_TOKEN: DEV_ADMIN_API.token,
+              ADMIN_API_SHOP_KEY: DEV_ADMIN_API.shopKey,
+              ADMIN_API_COUNTRY_CODE: DEV_ADMIN_API.countryCode,
+            }
+          : {}),
         ...spec.variables,
       },
     });
@@ -67,7 +80,7 @@ export async function startShopsStack(specs: ShopSpec[], env: Record<string, str
   const dir = mkdtempSync(join(tmpdir(), 'bff-shops-'));
   const file = join(dir, 'shops.yaml');
   writeFileSync(file, stringify({ shops }));
-  const { config, shops: loaded } = loadDeployment({
+  const processEnv = {
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'debug',
@@ -78,7 +91,8 @@ export async function startShopsStack(specs: ShopSpec[], env: Record<string, str
     MAX_EVENT_LOOP_UTILIZATION: '0',
     SHOPS_FILE: file,
     ...env,
-  });
+  };
+  const { config, shops: loaded } = loadDeployment(processEnv);
   const logs: string[] = [];
   const logDestination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -92,6 +106,7 @@ export async function startShopsStack(specs: ShopSpec[], env: Record<string, str
     url,
     app,
     prefix,
+    env: processEnv,
     emulators,
     secrets,
     logs,
