@@ -122,8 +122,32 @@ export function trackCluster(options: ClusterTrackingOptions) {
       invalidate: (sid: string) => cache.invalidate(sid),
       flush: () => cache.flush(),
     };
-    pair.tracking = trackInvalidations({ reader, subscriber, cache: view, sidOfRecord: options.sidOfRecord, log, heartbeatMs });
+    const confirm = () => stillPrimary(reader, primary, mine);
+    pair.tracking = trackInvalidations({ reader, subscriber, cache: view, sidOfRecord: options.sidOfRecord, log, heartbeatMs, confirm });
     return pair;
+  }
+
+  // The fence's second half, asked of every pair's reader in the loop turn of its PING (so after every hit
+  // it serves arrived): is the node still a primary? A manual `CLUSTER FAILOVER` that leaves the old primary
+  // up closes none of our connections, and writes then go to the new primary, whose invalidations no pair of
+  // ours hears; the PING on the old node would still be answered. ROLE answers 'slave' there as soon as the
+  // old primary knows, and then the whole cache is flushed and rebuilt (as for a slot map change), and the
+  // hit reads from Redis through the Cluster client, which follows MOVED to the new primary.
+  //
+  // What remains (Redis 7.0 cluster.c): on a manual failover the old primary pauses writes (CLIENT_PAUSE_WRITE;
+  // ROLE and PING are still answered) from the replica's MFSTART until it learns it was replaced, then turns
+  // replica and unpauses, so a write sent to it is answered with MOVED only once ROLE here says 'slave'. The
+  // replica, once promoted, sends its PONG to every node at once; a client that learns the new map from
+  // another node (a CLUSTER SLOTS there) can write to the new primary before that PONG reached the old one:
+  // one cluster-bus hop, well below a millisecond on a LAN, during which a hit here can be served. FORCE and
+  // TAKEOVER failovers skip the pause, and an old primary cut off from the bus learns nothing until it is
+  // reachable again; both are the same split that lets the Cluster itself accept writes on two nodes, and the
+  // 250 ms slot-map check below ends them on our side once the old node reports the new map.
+  async function stillPrimary(reader: Redis, primary: Primary, mine: number): Promise<void> {
+    const role = await reader.role();
+    if (role[0] === 'master') return;
+    if (mine === build) rebuild(`${primary.address} is no longer a primary`, 100);
+    throw new Error(`${primary.address} is no longer a primary`);
   }
 
   /** True when every primary reports the slot map the pairs were built for. */
