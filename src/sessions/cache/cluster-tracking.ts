@@ -127,22 +127,26 @@ export function trackCluster(options: ClusterTrackingOptions) {
     return pair;
   }
 
-  // The fence's second half, asked of every pair's reader in the loop turn of its PING (so after every hit
-  // it serves arrived): is the node still a primary? A manual `CLUSTER FAILOVER` that leaves the old primary
-  // up closes none of our connections, and writes then go to the new primary, whose invalidations no pair of
-  // ours hears; the PING on the old node would still be answered. ROLE answers 'slave' there as soon as the
-  // old primary knows, and then the whole cache is flushed and rebuilt (as for a slot map change), and the
-  // hit reads from Redis through the Cluster client, which follows MOVED to the new primary.
+  // The fence's second half, sent to every pair's reader in the loop turn of its PING (so after every hit it
+  // serves arrived): is the node still a primary? A manual `CLUSTER FAILOVER` that leaves the old primary up
+  // closes none of our connections; writes then go to the new primary, whose invalidations no pair of ours
+  // hears (the old node, now a replica, invalidates a tracked key only once it has replicated the write,
+  // which can lag), and the PING on the old node is still answered. ROLE says 'slave' there as soon as the
+  // old primary knows; then the cache is flushed and rebuilt (as for a slot map change) before the fence
+  // fails, so the hit reads from Redis through the Cluster client, which follows MOVED to the new primary.
+  // Cost: one ROLE per primary per fence, next to its PING (two commands per primary instead of one, the
+  // same single round trip).
   //
-  // What remains (Redis 7.0 cluster.c): on a manual failover the old primary pauses writes (CLIENT_PAUSE_WRITE;
-  // ROLE and PING are still answered) from the replica's MFSTART until it learns it was replaced, then turns
-  // replica and unpauses, so a write sent to it is answered with MOVED only once ROLE here says 'slave'. The
-  // replica, once promoted, sends its PONG to every node at once; a client that learns the new map from
-  // another node (a CLUSTER SLOTS there) can write to the new primary before that PONG reached the old one:
-  // one cluster-bus hop, well below a millisecond on a LAN, during which a hit here can be served. FORCE and
-  // TAKEOVER failovers skip the pause, and an old primary cut off from the bus learns nothing until it is
-  // reachable again; both are the same split that lets the Cluster itself accept writes on two nodes, and the
-  // 250 ms slot-map check below ends them on our side once the old node reports the new map.
+  // What remains (Redis 7.0 cluster.c): on a manual failover the old primary pauses writes
+  // (CLIENT_PAUSE_WRITE: ROLE and PING are still answered) from the replica's MFSTART until it learns it was
+  // replaced; then it turns replica and unpauses, so a write sent to it gets MOVED only once ROLE here says
+  // 'slave', and a client that learns of the new primary by that MOVED cannot write there sooner. The
+  // promoted replica announces itself to every node at once (a PONG broadcast); a client that learns the
+  // new map from a third node can write to the new primary before that PONG reached the old one: one
+  // cluster-bus hop (well under a millisecond on a LAN) during which a hit here can still be served.
+  // FORCE and TAKEOVER failovers skip the pause (same hop). Not closed here: an old primary cut off from the
+  // cluster bus keeps answering 'master' (and its old slot map) until it is reachable again; that is the
+  // Cluster's own split, in which it accepts writes on both sides too.
   async function stillPrimary(reader: Redis, primary: Primary, mine: number): Promise<void> {
     const role = await reader.role();
     if (role[0] === 'master') return;
