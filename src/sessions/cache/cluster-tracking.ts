@@ -165,9 +165,23 @@ export function trackCluster(options: ClusterTrackingOptions) {
     const expected = map;
     if (mine !== build || expected === undefined || ![...current.values()].every((pair) => pair.tracked)) return;
     const lossesBefore = losses;
-    const holds = await mapHolds(current, expected).catch(() => false);
+    // ROLE too: the fence asks it on every hit, so a user without it (ROLE is @admin) would turn every hit
+    // into a Redis read; the cache stays off instead, and says why.
+    let denied: unknown;
+    const roles = Promise.all([...current.values()].map((pair) => pair.reader.role()));
+    const holds = await Promise.all([mapHolds(current, expected), roles]).then(
+      ([same, replies]) => same && replies.every((role) => role[0] === 'master'),
+      (error: unknown) => {
+        denied = error;
+        return false;
+      },
+    );
     if (mine !== build || closed) return;
-    if (!holds) return rebuild('the primaries report another slot map', retryMs);
+    if (denied !== undefined && !failing) {
+      log.warn({ err: safeError(denied) }, 'session cache: a primary did not answer CLUSTER SLOTS or ROLE; retrying');
+    }
+    if (denied !== undefined) failing = true;
+    if (!holds) return rebuild('the primaries report another slot map or role', retryMs);
     if (losses !== lossesBefore || ![...current.values()].every((pair) => pair.tracked)) return;
     failing = false;
     setActive(true);
