@@ -88,14 +88,16 @@ export function trackCluster(options: ClusterTrackingOptions) {
 
   async function start(mine: number): Promise<void> {
     try {
-      const next = parseClusterSlots(await cluster.cluster('SLOTS'));
+      // ROLE only as a permission probe (the fence asks it of every primary): without it, no pairs are opened.
+      const [slots] = await Promise.all([cluster.cluster('SLOTS'), cluster.role()]);
+      const next = parseClusterSlots(slots);
       if (mine !== build || closed) return;
       if (next === undefined) throw new Error('the cluster has slots without a primary');
       map = next;
       for (const primary of next.primaries) pairs.set(primary.address, openPair(primary, mine));
     } catch (error) {
       if (mine !== build || closed) return;
-      if (!failing) log.warn({ err: safeError(error) }, 'session cache: cluster slot map not read; retrying');
+      if (!failing) log.warn({ err: safeError(error) }, 'session cache: cluster slot map (or ROLE) not read; retrying');
       failing = true;
       rebuild('cluster slot map not read', retryMs);
     }
