@@ -5,12 +5,14 @@
 // of the logout only once it has replicated it, and its fence PING there is still answered: only the
 // fence's check that the node is still a primary keeps B from serving the cached session (the 250 ms
 // slot-map check comes too late). Without that check, B answered 200 in 11 of 12 repetitions (twice).
+// That check is a ROLE on every primary: a Redis user without ROLE keeps the cache off, and is told why.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asCluster } from '../../src/redis/connection.js';
 import { keySlot } from '../../src/redis/key-slot.js';
 import { literalPattern, scanPrimaries } from '../../src/redis/scan-nodes.js';
+import { browserAt } from '../helpers/account.js';
 import { cachePairEnv, cachePairSteps } from '../helpers/cache-pair.js';
 import { eventually } from '../helpers/eventually.js';
 import { createTestRedis, uniquePrefix } from '../helpers/redis.js';
@@ -88,6 +90,33 @@ async function settled(): Promise<boolean> {
 }
 
 describe('the session cache across a manual CLUSTER FAILOVER that leaves the old primary up', () => {
+  it('stays off, and says why, for a Redis user without ROLE (the fence asks it of every primary)', async () => {
+    // ACL users are per node in a Cluster: the same user on every node.
+    const password = 'a password for the user without ROLE';
+    for (const node of nodes.values()) await node.call('ACL', 'SETUSER', 'bff-no-role', 'on', `>${password}`, '~*', '&*', '+@all', '-role');
+    const c = await startStack({
+      env: { ...ENV, REDIS_USERNAME: 'bff-no-role', REDIS_PASSWORD: password },
+      redisEnv: { REDIS_CLUSTER_NODES: cluster.nodes },
+      prefix: a.prefix,
+      sharedEmulator: a.emulator,
+    });
+    try {
+      await eventually(() => c.logs.some((line) => line.includes('cluster slot map (or ROLE) not read')), 'the reason in the log');
+      expect(cacheOn(c)).toBe(false);
+      // It serves sessions all the same, from Redis.
+      const { onA } = await loggedIn(await register());
+      const onC = browserAt(c.url);
+      for (const [name, value] of onA.cookies) onC.cookies.set(name, value);
+      expect((await onC.get('/auth/session')).status).toBe(200);
+      expect((await onC.get('/auth/session')).status).toBe(200);
+      expect(await hitsOf(c)).toBe(0);
+      expect(cacheOn(c)).toBe(false);
+    } finally {
+      await c.close();
+      for (const node of nodes.values()) await node.call('ACL', 'DELUSER', 'bff-no-role');
+    }
+  });
+
   it(`${FAILOVERS} failovers, back and forth: a logout on A right after each is a 401 on B`, { timeout: 180_000 }, async () => {
     const email = await register();
     const statuses: number[] = []; // of B's request after each logout
