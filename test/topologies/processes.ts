@@ -46,17 +46,33 @@ async function stopAll(processes: RedisProcess[], dir: string): Promise<void> {
 }
 
 export interface LocalCluster {
-  /** REDIS_CLUSTER_NODES for the service: every primary's 127.0.0.1:port. */
+  /** REDIS_CLUSTER_NODES for the service: every node's 127.0.0.1:port (the primaries' without replicas). */
   nodes: string;
+  /** Every node's port (which are replicas is for the cluster to say: a replica can be promoted). */
   ports: number[];
   stop(): Promise<void>;
 }
 
-/** Three primaries (`--cluster-enabled yes`, bus ports chosen free too), joined by `redis-cli --cluster create`. */
-export async function startCluster(): Promise<LocalCluster> {
+export interface ClusterOptions {
+  /** Replicas of each primary (default none). */
+  replicas?: number;
+  /**
+   * `cluster-node-timeout` (Redis default 15000 ms). The primaries vote for replacing a given primary at
+   * most once per twice this, so a test that fails over back and forth sets it lower.
+   */
+  nodeTimeoutMs?: number;
+}
+
+/**
+ * Three primaries (`--cluster-enabled yes`, bus ports chosen free too), joined by `redis-cli --cluster
+ * create`; with `replicas`, that many replicas of each primary too, in sync before this resolves.
+ */
+export async function startCluster(options: ClusterOptions = {}): Promise<LocalCluster> {
+  const replicas = options.replicas ?? 0;
+  const timeout = options.nodeTimeoutMs === undefined ? [] : ['--cluster-node-timeout', String(options.nodeTimeoutMs)];
   const dir = await mkdtemp(join(tmpdir(), 'bff-cluster-'));
   const ports: number[] = [];
-  const starts = [0, 1, 2].map((i) => async () => {
+  const starts = Array.from({ length: 3 * (1 + replicas) }, (_, i) => async () => {
     const bus = await freePort();
     const server = await spawnRedisServer(undefined, {
       args: [
@@ -68,6 +84,7 @@ export async function startCluster(): Promise<LocalCluster> {
         join(dir, `nodes-${i}.conf`),
         '--dir',
         dir,
+        ...timeout,
       ],
     });
     ports.push(server.port);
@@ -75,9 +92,19 @@ export async function startCluster(): Promise<LocalCluster> {
   });
   const servers = await startAll(dir, starts);
   try {
-    await cli(ports[0]!, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes']);
+    const create = ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes'];
+    await cli(ports[0]!, replicas === 0 ? create : [...create, '--cluster-replicas', String(replicas)]);
     for (const port of ports) {
-      await until(async () => (await cli(port, ['cluster', 'info'])).includes('cluster_state:ok'), `cluster_state:ok on ${port}`);
+      await until(async () => {
+        const info = await cli(port, ['cluster', 'info']);
+        return info.includes('cluster_state:ok') && Number(/cluster_known_nodes:(\d+)/.exec(info)?.[1]) === ports.length;
+      }, `cluster_state:ok on ${port}`);
+    }
+    for (const port of ports) {
+      await until(async () => {
+        const info = await cli(port, ['info', 'replication']);
+        return info.includes('role:master') || info.includes('master_link_status:up');
+      }, `the replica on ${port} in sync`);
     }
   } catch (error) {
     await stopAll(servers, dir);

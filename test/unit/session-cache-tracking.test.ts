@@ -73,7 +73,7 @@ const silent = { warn: () => undefined, info: () => undefined };
 let tracking: Tracking | undefined;
 afterEach(() => tracking?.close());
 
-function rig(heartbeatMs = 60_000) {
+function rig(heartbeatMs = 60_000, confirm?: () => Promise<void>) {
   const server = new FakeServer();
   const reader = new FakeConnection(server);
   const subscriber = new FakeConnection(server);
@@ -95,6 +95,7 @@ function rig(heartbeatMs = 60_000) {
     heartbeatMs,
     leaseMs: heartbeatMs * 3,
     retryMs: 10,
+    confirm,
   });
   const decode = (stored: { value: Buffer; version: number }): CachedRecord => ({ version: stored.version, data: {} as SessionData });
   /** Loads `sid` and says whether it went to Redis. */
@@ -166,6 +167,23 @@ describe('Redis tracking for the session read cache', () => {
     // An invalidation Redis queued before the PONG: the hit becomes a Redis read.
     subscriber.beforePong = () => subscriber.invalidate([keys.record('s1')]);
     expect(await readsRedis('s1')).toBe(true);
+  });
+
+  it("asks `confirm` with the fence's PING, once per loop turn; a hit is answered only if it holds", async () => {
+    let confirms = 0;
+    let holds = true;
+    const { subscriber, cache, readsRedis } = rig(60_000, () => {
+      confirms += 1;
+      return holds ? Promise.resolve() : Promise.reject(new Error('no longer a primary'));
+    });
+    await eventually(() => cache.active, 'tracking established');
+    for (const sid of ['s1', 's2']) await readsRedis(sid);
+    const [pings, asked] = [subscriber.pings, confirms];
+    expect(await Promise.all([readsRedis('s1'), readsRedis('s2')])).toEqual([false, false]);
+    expect([subscriber.pings, confirms]).toEqual([pings + 1, asked + 1]);
+    holds = false;
+    expect(await Promise.all([readsRedis('s1'), readsRedis('s2')])).toEqual([true, true]);
+    expect([subscriber.pings, confirms]).toEqual([pings + 2, asked + 2]);
   });
 
   it('stops trusting the cache after a failed read until tracking is confirmed again', async () => {

@@ -88,14 +88,16 @@ export function trackCluster(options: ClusterTrackingOptions) {
 
   async function start(mine: number): Promise<void> {
     try {
-      const next = parseClusterSlots(await cluster.cluster('SLOTS'));
+      // ROLE only as a permission probe (the fence asks it of every primary): without it, no pairs are opened.
+      const [slots] = await Promise.all([cluster.cluster('SLOTS'), cluster.role()]);
+      const next = parseClusterSlots(slots);
       if (mine !== build || closed) return;
       if (next === undefined) throw new Error('the cluster has slots without a primary');
       map = next;
       for (const primary of next.primaries) pairs.set(primary.address, openPair(primary, mine));
     } catch (error) {
       if (mine !== build || closed) return;
-      if (!failing) log.warn({ err: safeError(error) }, 'session cache: cluster slot map not read; retrying');
+      if (!failing) log.warn({ err: safeError(error) }, 'session cache: cluster slot map (or ROLE) not read; retrying');
       failing = true;
       rebuild('cluster slot map not read', retryMs);
     }
@@ -122,8 +124,36 @@ export function trackCluster(options: ClusterTrackingOptions) {
       invalidate: (sid: string) => cache.invalidate(sid),
       flush: () => cache.flush(),
     };
-    pair.tracking = trackInvalidations({ reader, subscriber, cache: view, sidOfRecord: options.sidOfRecord, log, heartbeatMs });
+    const confirm = () => stillPrimary(reader, primary, mine);
+    pair.tracking = trackInvalidations({ reader, subscriber, cache: view, sidOfRecord: options.sidOfRecord, log, heartbeatMs, confirm });
     return pair;
+  }
+
+  // The fence's second half, sent to every pair's reader in the loop turn of its PING (so after every hit it
+  // serves arrived): is the node still a primary? A manual `CLUSTER FAILOVER` that leaves the old primary up
+  // closes none of our connections; writes then go to the new primary, whose invalidations no pair of ours
+  // hears (the old node, now a replica, invalidates a tracked key only once it has replicated the write,
+  // which can lag), and the PING on the old node is still answered. ROLE says 'slave' there as soon as the
+  // old primary knows; then the cache is flushed and rebuilt (as for a slot map change) before the fence
+  // fails, so the hit reads from Redis through the Cluster client, which follows MOVED to the new primary.
+  // Cost: one ROLE per primary per fence, next to its PING (two commands per primary instead of one, the
+  // same single round trip).
+  //
+  // What remains (Redis 7.0 cluster.c): on a manual failover the old primary pauses writes
+  // (CLIENT_PAUSE_WRITE: ROLE and PING are still answered) from the replica's MFSTART until it learns it was
+  // replaced; then it turns replica and unpauses, so a write sent to it gets MOVED only once ROLE here says
+  // 'slave', and a client that learns of the new primary by that MOVED cannot write there sooner. The
+  // promoted replica announces itself to every node at once (a PONG broadcast); a client that learns the
+  // new map from a third node can write to the new primary before that PONG reached the old one: one
+  // cluster-bus hop (well under a millisecond on a LAN) during which a hit here can still be served.
+  // FORCE and TAKEOVER failovers skip the pause (same hop). Not closed here: an old primary cut off from the
+  // cluster bus keeps answering 'master' (and its old slot map) until it is reachable again; that is the
+  // Cluster's own split, in which it accepts writes on both sides too.
+  async function stillPrimary(reader: Redis, primary: Primary, mine: number): Promise<void> {
+    const role = await reader.role();
+    if (role[0] === 'master') return;
+    if (mine === build) rebuild(`${primary.address} is no longer a primary`, 100);
+    throw new Error(`${primary.address} is no longer a primary`);
   }
 
   /** True when every primary reports the slot map the pairs were built for. */
@@ -137,9 +167,23 @@ export function trackCluster(options: ClusterTrackingOptions) {
     const expected = map;
     if (mine !== build || expected === undefined || ![...current.values()].every((pair) => pair.tracked)) return;
     const lossesBefore = losses;
-    const holds = await mapHolds(current, expected).catch(() => false);
+    // ROLE too: the fence asks it on every hit, so a user without it (ROLE is @admin) would turn every hit
+    // into a Redis read; the cache stays off instead, and says why.
+    let denied: unknown;
+    const roles = Promise.all([...current.values()].map((pair) => pair.reader.role()));
+    const holds = await Promise.all([mapHolds(current, expected), roles]).then(
+      ([same, replies]) => same && replies.every((role) => role[0] === 'master'),
+      (error: unknown) => {
+        denied = error;
+        return false;
+      },
+    );
     if (mine !== build || closed) return;
-    if (!holds) return rebuild('the primaries report another slot map', retryMs);
+    if (denied !== undefined && !failing) {
+      log.warn({ err: safeError(denied) }, 'session cache: a primary did not answer CLUSTER SLOTS or ROLE; retrying');
+    }
+    if (denied !== undefined) failing = true;
+    if (!holds) return rebuild('the primaries report another slot map or role', retryMs);
     if (losses !== lossesBefore || ![...current.values()].every((pair) => pair.tracked)) return;
     failing = false;
     setActive(true);

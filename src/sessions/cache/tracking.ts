@@ -39,6 +39,11 @@ export interface TrackingOptions {
   leaseMs?: number;
   /** Wait before trying again when establishing failed (default 1000 ms). */
   retryMs?: number;
+  /**
+   * Sent in the fence's batch together with its PING (so also after every hit of the batch arrived); a
+   * rejection fails the fence. The Cluster asks the reader's node whether it is still a primary.
+   */
+  confirm?: () => Promise<void>;
 }
 
 export interface Tracking {
@@ -174,15 +179,17 @@ export function trackInvalidations(options: TrackingOptions): Tracking {
     );
   }, heartbeatMs).unref();
 
-  // Every fence asked for before the next check phase shares one PING, sent then (after all of them began).
+  // Every fence asked for before the next check phase shares one PING (and one `confirm`), sent then (after
+  // all of them began).
   let batch: Promise<void> | undefined;
   function fence(): Promise<void> {
     batch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
       batch = undefined;
       if (subscribedId === undefined) throw new Error('the invalidation connection is not subscribed');
-      return subscriber.ping().then(() => {
+      const pinged = subscriber.ping().then(() => {
         answeredAt = Date.now();
       });
+      return options.confirm === undefined ? pinged : Promise.all([pinged, options.confirm()]).then(() => undefined);
     });
     return batch;
   }
