@@ -89,7 +89,7 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   // Infrastructure, then security, then routes: each step may rely on the ones before it.
   await app.register(errorHandlerPlugin, { cookie: config.session });
   await app.register(requestBodiesPlugin);
-  await app.register(accessLogPlugin);
+  await app.register(accessLogPlugin, { hotRoutes: config.accessLogHotRoutes });
   if (overrides.shops) {
     await app.register(metricsPlugin, { shops: true });
     const handles = await registerShops(app, { config, shops: overrides.shops, overrides, registerShop });

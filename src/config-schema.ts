@@ -53,6 +53,10 @@ const fields = {
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on'),
   HOST: z.string().default('0.0.0.0').describe('Interface to bind'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+  ACCESS_LOG_HOT_ROUTES: z
+    .enum(['all', 'failures'])
+    .default('failures')
+    .describe('Access lines of GET /auth/session and POST /auth/token: every answer, or only those of status 400 and above'),
   TRUST_PROXY: z
     .string()
     .optional()
@@ -301,6 +305,8 @@ function toConfig(e: Env) {
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
+    /** issue 20: whether the hot routes' successful answers get an access line (ACCESS_LOG_HOT_ROUTES). */
+    accessLogHotRoutes: e.ACCESS_LOG_HOT_ROUTES,
     trustProxy: e.TRUST_PROXY,
     /** The embedded emulator answers as SCAYLE (server.ts starts it and sets scayle.baseUrl). */
     devMode,

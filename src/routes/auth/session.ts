@@ -11,6 +11,9 @@ import { expiresIn, tokenResponse as toTokenResponse } from '../../http/token-re
 import { endSession } from '../../sessions/session-lifecycle.js';
 import type { SessionData } from '../../sessions/session-record.js';
 
+/** Asked on every page a storefront renders: successful answers get no access line by default (plugins/access-log.ts). */
+const HOT_PATH = { hotPath: true } as const;
+
 export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   // Serialised once per record (and second), issue 20: see http/serialized-bodies.ts.
@@ -18,6 +21,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   const sessionBodies = serializedBodies<SessionData>();
 
   routes.post('/auth/token', {
+    config: HOT_PATH,
     schema: {
       summary: 'The current access token; refreshed upstream when less than 30 s are left',
       operationId: 'token',
@@ -42,6 +46,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   });
 
   routes.get('/auth/session', {
+    config: HOT_PATH,
     schema: {
       summary: 'Who the session belongs to and when it ends',
       operationId: 'session',
