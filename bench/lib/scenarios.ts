@@ -5,7 +5,7 @@ import type { RequestSpec } from './load.js';
 import type { Target } from './proc.js';
 import type { World } from './world.js';
 
-export type System = 'fastify' | 'upstream' | 'service' | 'nocache' | 'quiet' | 'traced' | 'naive';
+export type System = 'fastify' | 'upstream' | 'service' | 'nocache' | 'logged' | 'traced' | 'naive';
 export type Route = 'hello' | 'floor' | 'session' | 'token' | 'login' | 'guest' | 'refresh';
 
 export interface Scenario {
@@ -21,7 +21,7 @@ export const SYSTEM_LABELS: Record<System, string> = {
   upstream: 'emulator direct',
   service: 'service',
   nocache: 'service, SESSION_CACHE_MAX_ENTRIES=0',
-  quiet: 'service, LOG_LEVEL=warn',
+  logged: 'service, ACCESS_LOG_HOT_ROUTES=all',
   traced: 'service, tracing on (OTLP)',
   naive: 'naive (Express)',
 };
@@ -40,7 +40,7 @@ const withCookies = (cookies: string[]) => cookies.map((cookie) => ({ headers: {
 
 /** The same five routes, as the service and the naive baseline both expose them. */
 export function bffScenarios(
-  system: 'service' | 'nocache' | 'quiet' | 'traced' | 'naive',
+  system: 'service' | 'nocache' | 'logged' | 'traced' | 'naive',
   a: Target,
   b: Target,
   cookiesA: string[],
@@ -116,7 +116,7 @@ export function buildScenarios(world: World): Scenario[] {
       (s) => s.route === 'session' || s.route === 'token',
     ),
     // The same sessions through a second instance without per-request log lines: what logging costs.
-    ...bffScenarios('quiet', world.serviceQuiet, world.serviceQuiet, world.cookies.serviceA, [], world.emails.a).filter(
+    ...bffScenarios('logged', world.serviceLogged, world.serviceLogged, world.cookies.serviceA, [], world.emails.a).filter(
       (s) => s.route === 'session' || s.route === 'token',
     ),
     // And through a third with traces on: what tracing costs (the sink counts the spans that arrive).

@@ -1,9 +1,10 @@
 // Everything the interleaved rounds run against, each in its own process: bare Fastify; emulator A
 // (password logins, sessions, cached tokens) and emulator B (guest logins and refreshes: 20 s access tokens
 // so every token request refreshes, rotation off so one refresh token can be replayed directly); the
-// service and the naive baseline once in front of each emulator (plus a second service instance logging at
-// warn, to price request logging, and a third with traces on, exporting over OTLP to a local sink that
-// discards them, to price tracing; and a fourth with the session cache off, SESSION_CACHE_MAX_ENTRIES=0);
+// service and the naive baseline once in front of each emulator (plus a second service instance that writes
+// the access line of every hot-route answer, ACCESS_LOG_HOT_ROUTES=all, to price those lines, and a third
+// with traces on, exporting over OTLP to a local sink that discards them, to price tracing; and a fourth
+// with the session cache off, SESSION_CACHE_MAX_ENTRIES=0);
 // the one-round-trip floor (Fastify + @fastify/cookie + one GET); and the sessions each one needs.
 import { randomBytes } from 'node:crypto';
 import { inBatches } from './http.js';
@@ -30,8 +31,8 @@ export interface World {
   emulatorB: Target;
   serviceA: Target;
   serviceB: Target;
-  /** A second instance in front of emulator A on service A's Redis prefix, logging at `warn`. */
-  serviceQuiet: Target;
+  /** A second instance in front of emulator A on service A's Redis prefix with ACCESS_LOG_HOT_ROUTES=all. */
+  serviceLogged: Target;
   /** A third instance like service A with traces on (OTLP/HTTP to `traceSink`). */
   serviceTraced: Target;
   /** A fourth instance like service A with the session cache off (SESSION_CACHE_MAX_ENTRIES=0). */
@@ -118,10 +119,10 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       track(startTarget('floor', 'floor.ts', { options: floorOptions })),
       track(startTarget('trace-sink', 'trace-sink.ts', { options: { names: TRACED_SPAN_NAMES } })),
     ]);
-    const [serviceA, serviceB, serviceQuiet, serviceTraced, serviceNoCache, naiveA, naiveB] = await Promise.all([
+    const [serviceA, serviceB, serviceLogged, serviceTraced, serviceNoCache, naiveA, naiveB] = await Promise.all([
       track(startService('service-a', emulatorA, o, prefixes.serviceA)),
       track(startService('service-b', emulatorB, o, prefixes.serviceB)),
-      track(startService('service-quiet', emulatorA, { ...o, logLevel: 'warn' }, prefixes.serviceA)),
+      track(startService('service-logged', emulatorA, o, prefixes.serviceA, [], { ACCESS_LOG_HOT_ROUTES: 'all' })),
       track(startService('service-traced', emulatorA, o, prefixes.serviceA, [], tracingEnv(traceSink))),
       track(startService('service-nocache', emulatorA, o, prefixes.serviceA, [], NO_CACHE_ENV)),
       track(startNaive('naive-a', emulatorA, o, prefixes.naive)),
@@ -144,7 +145,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       emulatorB,
       serviceA,
       serviceB,
-      serviceQuiet,
+      serviceLogged,
       serviceTraced,
       serviceNoCache,
       traceSink,
