@@ -123,8 +123,8 @@ try {
     }
   }
   const lines = [
-    '| case | req/s | p99 ms | CPU µs/req | main thread | other threads | RSS MB |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| case | req/s | p99 ms | CPU µs/req | main thread | other threads | autocannon CPU µs/req | RSS MB |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [id, list] of samples) {
     const m = (f: (s: Sample) => number) => median(list.map(f));
@@ -137,6 +137,7 @@ try {
       m((s) => s.cpuUsPerReq).toFixed(1),
       m((s) => thread(s, 'main')).toFixed(1),
       m(others).toFixed(1),
+      m((s) => s.loadGeneratorCpuUsPerReq).toFixed(1),
       Math.round(m((s) => s.rssMb)),
     ];
     lines.push(`| ${id} | ${cells.join(' | ')} |`);

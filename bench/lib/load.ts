@@ -32,6 +32,8 @@ export interface Sample {
   /** Non-2xx responses, connection errors and timeouts. */
   failures: number;
   cpuUsPerReq: number;
+  /** CPU of this process (autocannon, the load generator) per answered request. */
+  loadGeneratorCpuUsPerReq: number;
   /** The same split by thread name (main, libuv-worker, V8 helpers, ...). */
   cpuUsPerReqByThread: Record<string, number>;
   /** CPU of redis-server per answered request, when its pid is known. */
@@ -46,6 +48,7 @@ export async function runLoad(target: Target, spec: RequestSpec, options: LoadOp
   let next = 0;
   const cpuBefore = cpuMicros(target.pid);
   const threadsBefore = cpuMicrosByThread(target.pid);
+  const ownBefore = process.cpuUsage();
   const redisBefore = options.redisPid === undefined ? 0 : cpuMicros(options.redisPid);
   const statuses: Record<string, number> = {};
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -78,6 +81,7 @@ export async function runLoad(target: Target, spec: RequestSpec, options: LoadOp
   });
   const cpu = cpuMicros(target.pid) - cpuBefore;
   const threadsAfter = cpuMicrosByThread(target.pid);
+  const own = process.cpuUsage(ownBefore);
   const redisCpu = options.redisPid === undefined ? undefined : cpuMicros(options.redisPid) - redisBefore;
   const responses = result['2xx'] + result.non2xx;
   return {
@@ -87,6 +91,7 @@ export async function runLoad(target: Target, spec: RequestSpec, options: LoadOp
     responses,
     failures: result.non2xx + result.errors + result.timeouts,
     cpuUsPerReq: responses > 0 ? cpu / responses : 0,
+    loadGeneratorCpuUsPerReq: responses > 0 ? (own.user + own.system) / responses : 0,
     cpuUsPerReqByThread: Object.fromEntries(
       [...threadsAfter].map(([name, micros]) => [name, responses > 0 ? (micros - (threadsBefore.get(name) ?? 0)) / responses : 0]),
     ),
