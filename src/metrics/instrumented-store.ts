@@ -1,7 +1,8 @@
 // A SessionStore decorator that times every call and counts the ones that failed because the store was
-// unreachable. Label children are bound once, so a call costs two clock reads and one observation.
+// unreachable. Label children are bound once per operation and shop, so a call costs two clock reads and one
+// observation.
 import { StoreUnavailableError, type SessionStore } from '../sessions/store.js';
-import type { Metrics } from './metrics.js';
+import { DEFAULT_SHOP, type Metrics } from './metrics.js';
 
 type Operation = Exclude<keyof SessionStore, 'close'>;
 
@@ -30,12 +31,13 @@ const _complete: Missing extends never ? true : never = true;
 
 type Methods = Record<Operation, (...args: unknown[]) => Promise<unknown>>;
 
-export function instrumentStore(store: SessionStore, metrics: Metrics): SessionStore {
+/** `shop`: the `shop` label of this store's calls (the context's shop; "default" without SHOPS_FILE). */
+export function instrumentStore(store: SessionStore, metrics: Metrics, shop = DEFAULT_SHOP): SessionStore {
   const target = store as unknown as Methods;
   const wrapped = { close: () => store.close() } as SessionStore;
   for (const operation of OPERATIONS) {
-    const duration = metrics.storeDuration.labels(operation);
-    const errors = metrics.storeErrors.labels(operation);
+    const duration = metrics.storeDuration.labels({ operation, shop });
+    const errors = metrics.storeErrors.labels({ operation, shop });
     const timed = async (...args: unknown[]): Promise<unknown> => {
       const started = performance.now();
       try {

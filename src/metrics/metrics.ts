@@ -2,7 +2,6 @@
 // process; the global registry would collide). Labels are bounded sets only: route patterns, operation
 // names, outcome classes and reasons, never ids, e-mails or tokens.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { REFRESH_FAILURE_REASONS } from '../sessions/refresh-failure-reason.js';
 import type { UpstreamCallHook } from '../upstream/types.js';
 import { sessionCacheMetrics } from './session-cache-metrics.js';
 
@@ -55,16 +54,19 @@ export function createMetrics() {
     refreshesStarted: new Counter({
       name: 'session_refreshes_started_total',
       help: 'Upstream token refreshes this instance started',
+      labelNames: ['shop'] as const,
       registers,
     }),
     refreshesMerged: new Counter({
       name: 'session_refreshes_merged_total',
       help: 'Requests that needed a refresh and were served by one already running (here or on another instance)',
+      labelNames: ['shop'] as const,
       registers,
     }),
     refreshesResumed: new Counter({
       name: 'session_refreshes_resumed_total',
       help: 'Refreshes finished from the token pair an earlier, failed attempt kept (SCAYLE was not called again)',
+      labelNames: ['shop'] as const,
       registers,
     }),
     refreshFailures: new Counter({
@@ -72,32 +74,33 @@ export function createMetrics() {
       help:
         'Refreshes that failed, by reason: rejected ends the session; upstream_* (SCAYLE), jwks_* and verification_failed ' +
         '(its JWKS), store_* (our store) and lock_contention keep it',
-      labelNames: ['reason'] as const,
+      labelNames: ['reason', 'shop'] as const,
       registers,
     }),
     refreshLockWait: new Histogram({
       name: 'session_refresh_lock_wait_seconds',
       help: "Time spent waiting for another request's or instance's refresh lock",
       buckets: LATENCY_BUCKETS,
+      labelNames: ['shop'] as const,
       registers,
     }),
     storeErrors: new Counter({
       name: 'session_store_errors_total',
       help: 'Session store calls that failed because the store was unreachable, by store operation',
-      labelNames: ['operation'] as const,
+      labelNames: ['operation', 'shop'] as const,
       registers,
     }),
     storeDuration: new Histogram({
       name: 'session_store_operation_duration_seconds',
       help: 'Duration of session store calls, by store operation',
-      labelNames: ['operation'] as const,
+      labelNames: ['operation', 'shop'] as const,
       buckets: STORE_BUCKETS,
       registers,
     }),
     sessionsCreated: new Counter({
       name: 'sessions_created_total',
       help: 'Sessions created by this instance, by client mode (cookie or token)',
-      labelNames: ['client_mode'] as const,
+      labelNames: ['client_mode', 'shop'] as const,
       registers,
     }),
     rateLimited: new Counter({
@@ -110,7 +113,7 @@ export function createMetrics() {
     sessionsEnded: new Counter({
       name: 'sessions_ended_total',
       help: 'Sessions ended by this process, by reason (logout, user, password, limit, ops, expired)',
-      labelNames: ['reason'] as const,
+      labelNames: ['reason', 'shop'] as const,
       registers,
     }),
     ...rateLimitFallbackMetrics(registers),
@@ -125,8 +128,6 @@ export function createMetrics() {
       registers,
     }),
   };
-  // Every reason is exported from the start (at 0), so an alert on one can tell "none yet" from "absent".
-  for (const reason of REFRESH_FAILURE_REASONS) metrics.refreshFailures.labels(reason).inc(0);
   return metrics;
 }
 
@@ -155,25 +156,26 @@ function keyRingMetrics(registers: Registry[]) {
     recordsSealed: new Counter({
       name: 'session_records_sealed_total',
       help: 'Session records this instance sealed (wrote), by encryption key id: the first SESSION_ENCRYPTION_KEYS key',
-      labelNames: ['key_id'] as const,
+      labelNames: ['key_id', 'shop'] as const,
       registers,
     }),
     recordsOpened: new Counter({
       name: 'session_records_opened_total',
       help: 'Session records this instance opened (read), by the key id that sealed them: an old key is unused once this stays flat',
-      labelNames: ['key_id'] as const,
+      labelNames: ['key_id', 'shop'] as const,
       registers,
     }),
     // Set only by the opt-in background scan (plugins/key-usage.ts), never computed on a scrape.
     keyUsageRecords: new Gauge({
       name: 'session_key_usage_records',
       help: 'Session records each key id still seals, as of the last key-usage scan ("unknown": keys no longer configured)',
-      labelNames: ['key_id'] as const,
+      labelNames: ['key_id', 'shop'] as const,
       registers,
     }),
     keyUsageScanned: new Gauge({
       name: 'session_key_usage_scanned_timestamp_seconds',
       help: 'When the last key-usage scan finished (unix seconds)',
+      labelNames: ['shop'] as const,
       registers,
     }),
   };

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { instrumentStore } from '../metrics/instrumented-store.js';
+import { sessionCacheEvents } from '../metrics/session-cache-metrics.js';
 import { asCluster, createRedisClient } from '../redis/connection.js';
 import { closeRedis } from '../redis/lifecycle.js';
 import { createReadCache, type SessionReadCache } from '../sessions/cache/read-cache.js';
@@ -23,6 +24,7 @@ declare module 'fastify' {
 
 export const sessionCachePlugin = fp(
   (app: FastifyInstance, { config, overrides, shop }: DependencyPluginOptions) => {
+    const observed = sessionCacheEvents(app.metrics, app.shopId); // the shop's series at 0, also when off
     const maxEntries = config.session.cacheMaxEntries;
     const redisConfig = config.redis;
     // With SHOPS_FILE the shared connection arrives as `redis` from shops-app, not from a test: each shop's
@@ -51,7 +53,7 @@ export const sessionCachePlugin = fp(
     const { metrics } = app;
     const reader = createRedisClient(target.url, { logger: app.log });
     const subscriber = createRedisClient(target.url, { logger: app.log, noAutoResubscribe: true });
-    const tracked = instrumentStore(createRedisStore({ redis: reader, keyPrefix: redisConfig.keyPrefix }), metrics);
+    const tracked = instrumentStore(createRedisStore({ redis: reader, keyPrefix: redisConfig.keyPrefix }), metrics, app.shopId);
     const cache = createReadCache({
       maxEntries,
       fence: () => tracking.fence(),
@@ -62,12 +64,7 @@ export const sessionCachePlugin = fp(
           throw error;
         });
       },
-      events: {
-        hit: () => metrics.sessionCacheHits.inc(),
-        miss: () => metrics.sessionCacheMisses.inc(),
-        invalidated: () => metrics.sessionCacheInvalidations.inc(),
-        flushed: () => metrics.sessionCacheFlushes.inc(),
-      },
+      events: observed.events,
     });
     const keys = createKeyBuilder(redisConfig.keyPrefix);
     const tracking = trackInvalidations({
@@ -76,7 +73,7 @@ export const sessionCachePlugin = fp(
       cache,
       sidOfRecord: (key) => keys.sidOfRecord(key),
       log: app.log,
-      onActiveChange: (active) => metrics.sessionCacheActive.set(active ? 1 : 0),
+      onActiveChange: observed.onActiveChange,
     });
     app.addHook('onClose', async () => {
       tracking.close();

@@ -22,7 +22,7 @@ declare module 'fastify' {
 export const sessionEndingPlugin = fp(
   async (app: FastifyInstance) => {
     const { metrics } = app;
-    const ended = (reason: string, count: number) => metrics.sessionsEnded.inc({ reason }, count);
+    const ended = (reason: string, count: number) => metrics.sessionsEnded.inc({ reason, shop: app.shopId }, count);
     app.decorate(
       'sessionEnding',
       createSessionEnding({

@@ -3,6 +3,8 @@
 // They hold no connection of their own: the store and upstream plugins close what these use.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Counter } from 'prom-client';
+import { REFRESH_FAILURE_REASONS } from '../sessions/refresh-failure-reason.js';
 import { createRegistrationGuard, type RegistrationGuard } from '../sessions/registration-guard.js';
 import { observeCrypto } from '../sessions/observed-crypto.js';
 import { keyIdOf } from '../sessions/session-crypto.js';
@@ -22,15 +24,27 @@ declare module 'fastify' {
 
 export const sessionsPlugin = fp(
   async (app: FastifyInstance, { config, overrides, shop }: DependencyPluginOptions) => {
-    const { metrics, sessionStore: store, scayle, verifier, secrets } = app;
+    const { metrics, sessionStore: store, scayle, verifier, secrets, shopId } = app;
     if (config.session.encryptionKeysGenerated)
       app.log.warn('SESSION_ENCRYPTION_KEYS is unset: using a random key, sessions will not survive a restart');
 
-    // issue 18: per-key-id counters, every ring key exported at 0 so "no use" is visible, not absent.
+    // issue 18: per-key-id counters, every ring key exported at 0 so "no use" is visible, not absent. A seal
+    // or open comes per request: each key id's label children are bound once (a handful per ring).
+    const keyCounters = new Map<string, { sealed: Counter.Internal; opened: Counter.Internal }>();
+    const countersOf = (keyId: string): { sealed: Counter.Internal; opened: Counter.Internal } => {
+      let counters = keyCounters.get(keyId);
+      if (!counters) {
+        const labels = { key_id: keyId, shop: shopId };
+        counters = { sealed: metrics.recordsSealed.labels(labels), opened: metrics.recordsOpened.labels(labels) };
+        keyCounters.set(keyId, counters);
+      }
+      return counters;
+    };
     const exportKeyIds = (keys: readonly string[]): void => {
       for (const keyId of keys.map(keyIdOf)) {
-        metrics.recordsSealed.labels(keyId).inc(0);
-        metrics.recordsOpened.labels(keyId).inc(0);
+        const { sealed, opened } = countersOf(keyId);
+        sealed.inc(0);
+        opened.inc(0);
       }
     };
     exportKeyIds(secrets.current.SESSION_ENCRYPTION_KEYS);
@@ -38,8 +52,8 @@ export const sessionsPlugin = fp(
     // issue 18 part 3: with SHOPS_FILE a record opens only in the shop that sealed it.
     const ring = liveSessionCrypto(() => secrets.current.SESSION_ENCRYPTION_KEYS);
     const crypto = observeCrypto(shopSessionCrypto(ring, shop), {
-      sealed: (keyId) => metrics.recordsSealed.inc({ key_id: keyId }),
-      opened: (keyId) => metrics.recordsOpened.inc({ key_id: keyId }),
+      sealed: (keyId) => countersOf(keyId).sealed.inc(),
+      opened: (keyId) => countersOf(keyId).opened.inc(),
     });
     const service = createSessionService({
       store,
@@ -48,28 +62,40 @@ export const sessionsPlugin = fp(
       absoluteTtlMs: config.session.absoluteTtlSeconds * 1000,
       ...(overrides.now ? { now: overrides.now } : {}),
       onUnreadableRecord: () => app.log.warn('a session record could not be decrypted (key removed from SESSION_ENCRYPTION_KEYS?)'),
-      onExpired: () => metrics.sessionsEnded.inc({ reason: 'expired' }),
+      onExpired: () => metrics.sessionsEnded.inc({ reason: 'expired', shop: shopId }),
       cache: app.sessionCache, // issue 20
     });
+    const created = {
+      cookie: metrics.sessionsCreated.labels({ client_mode: 'cookie', shop: shopId }),
+      token: metrics.sessionsCreated.labels({ client_mode: 'token', shop: shopId }),
+    };
     const sessions: SessionService = {
       ...service,
       create: async (input) => {
-        const created = await service.create(input);
-        metrics.sessionsCreated.inc({ client_mode: input.clientMode });
-        return created;
+        const session = await service.create(input);
+        created[input.clientMode].inc();
+        return session;
       },
     };
+    // Every failure reason is exported from the start (at 0), so an alert on one can tell "none yet" from "absent".
+    for (const reason of REFRESH_FAILURE_REASONS) metrics.refreshFailures.labels({ reason, shop: shopId }).inc(0);
+    const [started, merged, resumed, lockWait] = [
+      metrics.refreshesStarted.labels(shopId),
+      metrics.refreshesMerged.labels(shopId),
+      metrics.refreshesResumed.labels(shopId),
+      metrics.refreshLockWait.labels(shopId),
+    ];
     const refresher = createTokenRefresher({
       sessions,
       refresh: (refreshToken, ctx) => scayle.refresh(refreshToken, ctx),
       verify: (token) => verifier.verify(token),
       revoke: (token, jti, ctx) => scayle.revokeToken(token, jti, ctx),
       events: {
-        started: () => metrics.refreshesStarted.inc(),
-        merged: () => metrics.refreshesMerged.inc(),
-        resumed: () => metrics.refreshesResumed.inc(),
-        failed: (reason) => metrics.refreshFailures.inc({ reason }),
-        lockWait: (ms) => metrics.refreshLockWait.observe(ms / 1000),
+        started: () => started.inc(),
+        merged: () => merged.inc(),
+        resumed: () => resumed.inc(),
+        failed: (reason) => metrics.refreshFailures.inc({ reason, shop: shopId }),
+        lockWait: (ms) => lockWait.observe(ms / 1000),
       },
     });
 

@@ -53,7 +53,7 @@ export const storePlugin = fp(
     app.decorate('config', config);
     app.decorate('shopId', shop ?? DEFAULT_SHOP);
     app.decorate<RedisClient | undefined>('redis', redis);
-    app.decorate('sessionStore', instrumentStore(rawStore, app.metrics));
+    app.decorate('sessionStore', instrumentStore(rawStore, app.metrics, shop ?? DEFAULT_SHOP));
   },
   { name: 'store', dependencies: ['metrics'] },
 );

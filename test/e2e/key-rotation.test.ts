@@ -125,7 +125,7 @@ async function usage(keys: string[]): Promise<{ old: number; new: number; unknow
 async function metric(stack: Stack, name: string, secret: string): Promise<number> {
   const keyId = secret === 'unknown' ? secret : keyIdOf(secret);
   const text = (await new Browser(stack.url).get('/metrics')).text;
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{key_id="${keyId}"}`));
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{key_id="${keyId}",shop="default"}`));
   return line === undefined ? Number.NaN : Number(line.split(' ').pop());
 }
 

@@ -97,12 +97,12 @@ describe('metrics after a login, a refresh and failing upstream calls', () => {
 
   it('counts refreshes, their failures by reason, sessions created and store latency', async () => {
     const { value } = await scrape(stack);
-    expect(value('session_refreshes_started_total')).toBe(2);
-    expect(value('session_refresh_failures_total', { reason: 'upstream_bad_response' })).toBe(1);
+    expect(value('session_refreshes_started_total', { shop: 'default' })).toBe(2);
+    expect(value('session_refresh_failures_total', { reason: 'upstream_bad_response', shop: 'default' })).toBe(1);
     expect(value('session_refresh_failures_total')).toBe(1);
     // Registration and login each create a session (the login replaces the registration's).
-    expect(value('sessions_created_total', { client_mode: 'cookie' })).toBe(2);
-    expect(value('session_store_operation_duration_seconds_count', { operation: 'create' })).toBe(2);
+    expect(value('sessions_created_total', { client_mode: 'cookie', shop: 'default' })).toBe(2);
+    expect(value('session_store_operation_duration_seconds_count', { operation: 'create', shop: 'default' })).toBe(2);
     expect(value('session_store_errors_total')).toBe(0);
     // Default process metrics are on the app's registry too.
     expect(value('process_cpu_seconds_total')).toBeGreaterThan(0);
@@ -147,7 +147,7 @@ describe('metrics of failures outside the upstream', () => {
       storeDown = false;
     }
     const { value } = await scrape(stack);
-    expect(value('session_store_errors_total', { operation: 'get' })).toBe(1);
+    expect(value('session_store_errors_total', { operation: 'get', shop: 'default' })).toBe(1);
     expect(value('http_requests_total', { method: 'GET', route: '/auth/session', status_code: '503' })).toBe(1);
   });
 

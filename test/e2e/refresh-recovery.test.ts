@@ -72,11 +72,11 @@ describe('a refresh whose new access token cannot be verified yet', () => {
     // The spent refresh token was not presented again: still the one upstream refresh.
     expect(refreshes()).toBe(before + 1);
 
-    expect(await metric(b, 'session_refresh_failures_total', '{reason="jwks_unavailable"}')).toBe(1);
-    expect(await metric(b, 'session_refreshes_resumed_total')).toBe(1);
+    expect(await metric(b, 'session_refresh_failures_total', '{reason="jwks_unavailable",shop="default"}')).toBe(1);
+    expect(await metric(b, 'session_refreshes_resumed_total', '{shop="default"}')).toBe(1);
     // Contention has labels of its own, exported before it ever happens.
-    expect(await metric(b, 'session_refresh_failures_total', '{reason="lock_contention"}')).toBe(0);
-    expect(await metric(b, 'session_refresh_failures_total', '{reason="store_contention"}')).toBe(0);
+    expect(await metric(b, 'session_refresh_failures_total', '{reason="lock_contention",shop="default"}')).toBe(0);
+    expect(await metric(b, 'session_refresh_failures_total', '{reason="store_contention",shop="default"}')).toBe(0);
   });
 
   it('answers 502 for a new kid inside the refetch cooldown; another instance finishes the refresh', async () => {

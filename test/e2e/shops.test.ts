@@ -42,8 +42,17 @@ const register = async (browser: Browser, email: string) => {
   return res;
 };
 
+/** Each shop's `sessions_created_total{client_mode="cookie"}` on the instance's /metrics (0 when absent). */
+const createdByShop = async (): Promise<{ a: number; b: number }> => {
+  const text = (await new Browser(stack.url).get('/metrics')).text;
+  const count = (shop: string) =>
+    Number(new RegExp(`^sessions_created_total\\{client_mode="cookie",shop="${shop}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { a: count('a'), b: count('b') };
+};
+
 describe('two shops on one instance', () => {
   it('logs in on each shop against its own SCAYLE, with sessions and session lists kept apart', async () => {
+    const created = await createdByShop();
     const email = uniqueEmail('shops');
     const [a1, a2, b1] = [browserFor(stack.url, A), browserFor(stack.url, A), browserFor(stack.url, B)];
     await register(a1, email);
@@ -55,6 +64,8 @@ describe('two shops on one instance', () => {
     expect((await a1.get('/auth/sessions')).body).toHaveLength(2);
     expect((await b1.get('/auth/sessions')).body).toHaveLength(1);
     expect((await b1.get('/auth/session')).status).toBe(200);
+    // Sessions are counted per shop: two created at a, one at b.
+    expect(await createdByShop()).toEqual({ a: created.a + 2, b: created.b + 1 });
 
     // Every key lives under its shop's namespace; nothing under the bare prefix.
     const redis = createTestRedis();
@@ -160,7 +171,7 @@ describe('two shops on one instance', () => {
     expect((await attempt(B)).status).toBe(401);
   });
 
-  it('labels request and rate-limit metrics with the shop', async () => {
+  it('labels request, rate-limit and session metrics with the shop', async () => {
     const text = (await new Browser(stack.url).get('/metrics')).text;
     expect(text).toMatch(/http_requests_total\{[^}]*route="\/auth\/register"[^}]*shop="a"\}/);
     expect(text).toMatch(/http_requests_total\{[^}]*route="\/auth\/register"[^}]*shop="b"\}/);
@@ -177,8 +188,9 @@ describe('two shops on one instance', () => {
     expect(prints.every((print) => print !== undefined)).toBe(true);
     expect(new Set(prints).size).toBe(3);
     // issue 20: every shop's session reads go through its own cache (its reader tracks the shop's prefix).
-    expect(text).toMatch(/^session_cache_active 1$/m);
-    expect(text).toMatch(/^session_cache_hits_total [1-9]/m);
+    for (const shop of ['a', 'b', 'c']) expect(text).toMatch(new RegExp(`^session_cache_active\\{shop="${shop}"\\} 1$`, 'm'));
+    expect(text).toMatch(/^session_cache_hits_total\{shop="a"\} [1-9]/m);
+    expect(text).toMatch(/^session_store_operation_duration_seconds_count\{operation="create",shop="b"\} [1-9]/m);
   });
 
   it('logs no shop secret, session cookie or token', () => {

@@ -48,10 +48,10 @@ export async function customerOn(urls: string[], label = 'account'): Promise<Cus
   return { email, id: reg.body.customer.id as string, devices };
 }
 
-/** `sessions_ended_total{reason}` as the service's /metrics reports it (0 when absent). */
+/** `sessions_ended_total{reason,shop="default"}` as the service's /metrics reports it (0 when absent). */
 export async function endedCount(url: string, reason: string): Promise<number> {
   const text = (await new Browser(url).get('/metrics')).text;
-  const match = new RegExp(`^sessions_ended_total\\{reason="${reason}"\\} (\\d+)`, 'm').exec(text);
+  const match = new RegExp(`^sessions_ended_total\\{reason="${reason}",shop="default"\\} (\\d+)`, 'm').exec(text);
   return match ? Number(match[1]) : 0;
 }
 

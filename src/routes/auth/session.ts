@@ -16,6 +16,7 @@ const HOT_PATH = { hotPath: true } as const;
 
 export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodTypeProvider>();
+  const loggedOut = app.metrics.sessionsEnded.labels({ reason: 'logout', shop: app.shopId });
   // Serialised once per record (and second), issue 20: see http/serialized-bodies.ts.
   const tokenBodies = serializedBodies<SessionData>();
   const sessionBodies = serializedBodies<SessionData>();
@@ -77,7 +78,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
     handler: async (request, reply) => {
       const current = await findSession(app, request);
       if (typeof current !== 'string') {
-        app.metrics.sessionsEnded.inc({ reason: 'logout' });
+        loggedOut.inc();
         await endSession(app, current.session, callContext(request), (error) => {
           request.log.warn({ err: error }, 'upstream revocation at logout failed; the local session is gone');
         });

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Cluster } from 'ioredis';
 import { instrumentStore } from '../../metrics/instrumented-store.js';
+import { sessionCacheEvents } from '../../metrics/session-cache-metrics.js';
 import { createRedisClient } from '../../redis/connection.js';
 import type { NodeAuth } from '../../redis/target.js';
 import { createKeyBuilder } from '../keys.js';
@@ -27,16 +28,12 @@ export function trackClusterCache(
 ): SessionReadCache {
   const { metrics } = app;
   const keys = createKeyBuilder(keyPrefix);
+  const observed = sessionCacheEvents(metrics, app.shopId);
   const cache = createReadCache({
     maxEntries,
     fence: () => tracking.fence(),
     read: (sid, viaTracked) => (viaTracked ? tracking.read(sid) : app.sessionStore.get(sid)),
-    events: {
-      hit: () => metrics.sessionCacheHits.inc(),
-      miss: () => metrics.sessionCacheMisses.inc(),
-      invalidated: () => metrics.sessionCacheInvalidations.inc(),
-      flushed: () => metrics.sessionCacheFlushes.inc(),
-    },
+    events: observed.events,
   });
   const tracking = trackCluster({
     cluster,
@@ -45,12 +42,12 @@ export function trackClusterCache(
       reader: createRedisClient(nodeUrl(primary, auth), { logger: app.log }),
       subscriber: createRedisClient(nodeUrl(primary, auth), { logger: app.log, noAutoResubscribe: true }),
     }),
-    openStore: (reader) => instrumentStore(createRedisStore({ redis: reader, keyPrefix }), metrics),
+    openStore: (reader) => instrumentStore(createRedisStore({ redis: reader, keyPrefix }), metrics, app.shopId),
     recordKey: (sid) => keys.record(sid),
     sidOfRecord: (key) => keys.sidOfRecord(key),
     readUntracked: (sid) => app.sessionStore.get(sid),
     log: app.log,
-    onActiveChange: (active) => metrics.sessionCacheActive.set(active ? 1 : 0),
+    onActiveChange: observed.onActiveChange,
   });
   app.addHook('onClose', () => tracking.close());
   return cache;
