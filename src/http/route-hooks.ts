@@ -13,34 +13,41 @@ const unmatchedByApp = new WeakMap<FastifyInstance, ResponseObserver[]>();
 
 /** Adds `observer` to the answers of the route being registered (call it from an onRoute hook). */
 export function observeRoute(route: RouteOptions, observer: ResponseObserver): void {
-  const observers = byRoute.get(route);
-  if (observers) {
-    observers.push(observer);
-    return;
-  }
-  const list = [observer];
-  byRoute.set(route, list);
-  const existing = route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse];
-  route.onResponse = [
-    ...existing,
-    (request, reply, done) => {
-      for (const observe of list) observe(request, reply);
-      done();
-    },
-  ];
+  addObserver(byRoute, route, observer, (list) => {
+    const existing = route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse];
+    route.onResponse = [
+      ...existing,
+      (request, reply, done) => {
+        for (const observe of list) observe(request, reply);
+        done();
+      },
+    ];
+  });
 }
 
 /** Adds `observer` to the answers of requests no route matched (404, 405). */
 export function observeUnmatched(app: FastifyInstance, observer: ResponseObserver): void {
-  const observers = unmatchedByApp.get(app);
-  if (observers) {
-    observers.push(observer);
+  addObserver(unmatchedByApp, app, observer, (list) => {
+    app.addHook('onResponse', (request, reply, done) => {
+      if (request.is404) for (const observe of list) observe(request, reply);
+      done();
+    });
+  });
+}
+
+/** Appends to the owner's list; the first observer of an owner installs the one hook that calls the list. */
+function addObserver<K extends object>(
+  lists: WeakMap<K, ResponseObserver[]>,
+  owner: K,
+  observer: ResponseObserver,
+  install: (list: readonly ResponseObserver[]) => void,
+): void {
+  const known = lists.get(owner);
+  if (known) {
+    known.push(observer);
     return;
   }
   const list = [observer];
-  unmatchedByApp.set(app, list);
-  app.addHook('onResponse', (request, reply, done) => {
-    if (request.is404) for (const observe of list) observe(request, reply);
-    done();
-  });
+  lists.set(owner, list);
+  install(list);
 }

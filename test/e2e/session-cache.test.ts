@@ -5,10 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { browserAt, PASSWORD } from '../helpers/account.js';
-import { cachePairEnv, cachePairSteps } from '../helpers/cache-pair.js';
-import { eventually } from '../helpers/eventually.js';
+import { cachePairEnv, cachePairSteps, startCachePair } from '../helpers/cache-pair.js';
 import type { Browser } from '../helpers/http.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import type { Stack } from '../helpers/stack.js';
 
 const ENV = cachePairEnv();
 /** Repetitions run in this many lanes at once: enough to overlap requests, few enough for two shared cores. */
@@ -18,9 +17,7 @@ let b: Stack;
 const { register, loggedIn, readAndCacheOnB, repeat } = cachePairSteps(() => ({ a, b }), 'cache');
 
 beforeAll(async () => {
-  a = await startStack({ env: ENV });
-  b = await startStack({ env: ENV, sharedEmulator: a.emulator, prefix: a.prefix });
-  await eventually(() => a.app.sessionCache?.active === true && b.app.sessionCache?.active === true, 'Redis tracking on both instances');
+  ({ a, b } = await startCachePair(ENV));
 });
 afterAll(async () => {
   await b?.close();

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { browserAt, PASSWORD } from './account.js';
 import { uniqueEmail, type Browser } from './http.js';
-import type { Stack } from './stack.js';
+import { eventually } from './eventually.js';
+import { startStack, type Stack } from './stack.js';
 
 /** Limits out of the way (thousands of logins from one address) and one key ring for both instances. */
 export function cachePairEnv(): Record<string, string> {
@@ -15,6 +16,18 @@ export function cachePairEnv(): Record<string, string> {
     RATE_LIMIT_SESSION_LIST_PER_MINUTE: '1000000',
     SESSION_ENCRYPTION_KEYS: randomBytes(32).toString('base64url'),
   };
+}
+
+/**
+ * Instances A and B on one Redis (`redisEnv`: a Cluster's nodes) and one emulator, under one key prefix,
+ * resolved once both track (their session caches are on).
+ */
+export async function startCachePair(env: Record<string, string>, options: { redisEnv?: Record<string, string>; prefix?: string } = {}) {
+  const a = await startStack({ env, ...options });
+  const b = await startStack({ env, ...options, prefix: a.prefix, sharedEmulator: a.emulator });
+  const tracking = (stack: Stack) => stack.app.sessionCache?.active === true;
+  await eventually(() => tracking(a) && tracking(b), 'Redis tracking on both instances');
+  return { a, b };
 }
 
 /** `pair()` is read at each step: the stacks are started in the test file's beforeAll. */

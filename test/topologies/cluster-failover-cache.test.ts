@@ -13,7 +13,7 @@ import { asCluster } from '../../src/redis/connection.js';
 import { keySlot } from '../../src/redis/key-slot.js';
 import { literalPattern, scanPrimaries } from '../../src/redis/scan-nodes.js';
 import { browserAt } from '../helpers/account.js';
-import { cachePairEnv, cachePairSteps } from '../helpers/cache-pair.js';
+import { cachePairEnv, cachePairSteps, startCachePair } from '../helpers/cache-pair.js';
 import { eventually } from '../helpers/eventually.js';
 import { createTestRedis, uniquePrefix } from '../helpers/redis.js';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -36,11 +36,7 @@ const roleOf = async (port: number): Promise<unknown[]> => nodes.get(port)!.role
 beforeAll(async () => {
   cluster = await startCluster({ replicas: 1, nodeTimeoutMs: NODE_TIMEOUT_MS });
   nodes = new Map(cluster.ports.map((port) => [port, createTestRedis(`redis://127.0.0.1:${port}`)]));
-  const redisEnv = { REDIS_CLUSTER_NODES: cluster.nodes };
-  const prefix = uniquePrefix('cluster-failover');
-  a = await startStack({ env: ENV, redisEnv, prefix });
-  b = await startStack({ env: ENV, redisEnv, prefix, sharedEmulator: a.emulator });
-  await eventually(() => cacheOn(a) && cacheOn(b), 'Redis tracking on every primary, on both instances');
+  ({ a, b } = await startCachePair(ENV, { redisEnv: { REDIS_CLUSTER_NODES: cluster.nodes }, prefix: uniquePrefix('cluster-failover') }));
 });
 afterAll(async () => {
   await b?.close();

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { asCluster } from '../../src/redis/connection.js';
 import { keySlot } from '../../src/redis/key-slot.js';
 import { literalPattern, scanPrimaries } from '../../src/redis/scan-nodes.js';
-import { cachePairEnv, cachePairSteps } from '../helpers/cache-pair.js';
+import { cachePairEnv, cachePairSteps, startCachePair } from '../helpers/cache-pair.js';
 import { eventually } from '../helpers/eventually.js';
 import type { Browser } from '../helpers/http.js';
 import { uniquePrefix } from '../helpers/redis.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import type { Stack } from '../helpers/stack.js';
 
 const redisEnv = { REDIS_CLUSTER_NODES: inject('clusterNodes') };
 const ENV = cachePairEnv();
@@ -24,10 +24,7 @@ const { hitsOf, register, loggedIn, readAndCacheOnB, repeat } = cachePairSteps((
 
 const cacheOn = (stack: Stack) => stack.app.sessionCache?.active === true;
 beforeAll(async () => {
-  const prefix = uniquePrefix('cluster-cache');
-  a = await startStack({ env: ENV, redisEnv, prefix });
-  b = await startStack({ env: ENV, redisEnv, prefix, sharedEmulator: a.emulator });
-  await eventually(() => cacheOn(a) && cacheOn(b), 'Redis tracking on every primary, on both instances');
+  ({ a, b } = await startCachePair(ENV, { redisEnv, prefix: uniquePrefix('cluster-cache') }));
 });
 afterAll(async () => {
   await b?.close();
