@@ -81,5 +81,35 @@ export function cachePairSteps(pair: () => { a: Stack; b: Stack }, emailTag: str
     return stale;
   }
 
-  return { hitsOf, register, loggedIn, readAndCacheOnB, repeat };
+  /** Logout on A after B cached the session: how many of `repetitions` B still answered 200 (or anything but 401). */
+  const staleAfterLogouts = (repetitions: number, lanes: number): Promise<number> =>
+    repeat(repetitions, lanes, register, async (email) => {
+      const { onA, onB } = await loggedIn(email);
+      await readAndCacheOnB(onB);
+      expect((await onA.post('/auth/logout')).status).toBe(204);
+      return (await onB.get('/auth/session')).status;
+    });
+
+  /**
+   * `DELETE /auth/sessions/:id` from another session of the customer on A, after B cached the ended one (per
+   * lane, one customer and one session on A that ends the customer's other session each time).
+   */
+  const staleAfterSessionDeletions = (repetitions: number, lanes: number): Promise<number> => {
+    const setUp = async (): Promise<{ email: string; other: Browser }> => {
+      const email = await register();
+      return { email, other: (await loggedIn(email)).onA };
+    };
+    return repeat(repetitions, lanes, setUp, async ({ email, other }) => {
+      const { onB } = await loggedIn(email);
+      await readAndCacheOnB(onB);
+      const list = await other.get('/auth/sessions');
+      expect(list.status).toBe(200);
+      const handles = (list.body as Array<{ id: string; current: boolean }>).filter((s) => !s.current).map((s) => s.id);
+      expect(handles).toHaveLength(1);
+      expect((await other.call('DELETE', `/auth/sessions/${handles[0]!}`)).status).toBe(204);
+      return (await onB.get('/auth/session')).status;
+    });
+  };
+
+  return { hitsOf, register, loggedIn, readAndCacheOnB, repeat, staleAfterLogouts, staleAfterSessionDeletions };
 }

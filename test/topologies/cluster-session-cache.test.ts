@@ -10,7 +10,6 @@ import { keySlot } from '../../src/redis/key-slot.js';
 import { literalPattern, scanPrimaries } from '../../src/redis/scan-nodes.js';
 import { cachePairEnv, cachePairSteps, startCachePair } from '../helpers/cache-pair.js';
 import { eventually } from '../helpers/eventually.js';
-import type { Browser } from '../helpers/http.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import type { Stack } from '../helpers/stack.js';
 
@@ -20,7 +19,10 @@ const REPETITIONS = 300;
 const LANES = 6;
 let a: Stack;
 let b: Stack;
-const { hitsOf, register, loggedIn, readAndCacheOnB, repeat } = cachePairSteps(() => ({ a, b }), 'cluster-cache');
+const { hitsOf, register, loggedIn, readAndCacheOnB, staleAfterLogouts, staleAfterSessionDeletions } = cachePairSteps(
+  () => ({ a, b }),
+  'cluster-cache',
+);
 
 const cacheOn = (stack: Stack) => stack.app.sessionCache?.active === true;
 beforeAll(async () => {
@@ -41,31 +43,11 @@ describe('the session cache on a Redis Cluster', () => {
   });
 
   it(`logout on A: ${REPETITIONS} repetitions, no stale answer on B`, async () => {
-    const stale = await repeat(REPETITIONS, LANES, register, async (email) => {
-      const { onA, onB } = await loggedIn(email);
-      await readAndCacheOnB(onB);
-      expect((await onA.post('/auth/logout')).status).toBe(204);
-      return (await onB.get('/auth/session')).status;
-    });
-    expect(stale).toBe(0);
+    expect(await staleAfterLogouts(REPETITIONS, LANES)).toBe(0);
   });
 
   it(`DELETE /auth/sessions/:id on A: ${REPETITIONS} repetitions, no stale answer on B`, async () => {
-    const setUp = async (): Promise<{ email: string; other: Browser }> => {
-      const email = await register();
-      return { email, other: (await loggedIn(email)).onA };
-    };
-    const stale = await repeat(REPETITIONS, LANES, setUp, async ({ email, other }) => {
-      const { onB } = await loggedIn(email);
-      await readAndCacheOnB(onB);
-      const list = await other.get('/auth/sessions');
-      expect(list.status).toBe(200);
-      const handles = (list.body as Array<{ id: string; current: boolean }>).filter((s) => !s.current).map((s) => s.id);
-      expect(handles).toHaveLength(1);
-      expect((await other.call('DELETE', `/auth/sessions/${handles[0]!}`)).status).toBe(204);
-      return (await onB.get('/auth/session')).status;
-    });
-    expect(stale).toBe(0);
+    expect(await staleAfterSessionDeletions(REPETITIONS, LANES)).toBe(0);
   });
 
   it('a topology event on the shared client (a redirection seen) flushes B and turns it off until re-established', async () => {
