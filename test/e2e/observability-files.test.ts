@@ -121,6 +121,24 @@ describe('the dashboard and alert rules against a running instance', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('filters every panel series that has a shop label by the dashboard shop variable', () => {
+    const unfiltered: string[] = [];
+    let checked = 0;
+    for (const { where, expr } of expressions().filter((e) => e.where.startsWith('deploy/grafana'))) {
+      for (const { metric, labels } of readPromql(expr).selectors) {
+        if (!labelsOf.get(familyOf(metric))?.has('shop')) continue;
+        checked += 1;
+        if (!labels.includes('shop') || !expr.includes('shop=~"$shop"')) unfiltered.push(`${where}: ${metric}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+    expect(unfiltered).toEqual([]);
+    for (const file of DASHBOARDS) {
+      const variables = dashboardSchema.parse(JSON.parse(readFileSync(file, 'utf8'))).templating.list.map((v) => v.name);
+      expect(variables, file).toContain('shop');
+    }
+  });
+
   it('covers what issue 19 asks the dashboard and the rules for', () => {
     const all = expressions();
     const dashboardExprs = all
