@@ -2,9 +2,9 @@
 // listen, close everything gracefully on SIGTERM/SIGINT, and reload the secret files on SIGHUP.
 import closeWithGrace from 'close-with-grace';
 import type { BuildOverrides } from './app.js';
-import { ConfigError, withEmbeddedEmulator, type Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { loadDeployment, type Shop } from './shops/load-shops.js';
-import type { Emulator } from './emulator/index.js';
+import type { EmbeddedEmulators } from './dev/embedded-emulators.js';
 import type { Telemetry } from './telemetry/index.js';
 
 async function main(): Promise<void> {
@@ -20,23 +20,13 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  let emulator: Emulator | undefined;
+  let emulators: EmbeddedEmulators | undefined;
   if (config.devMode) {
     // Imported only here: a production process never loads the emulator (test/e2e/production-start.test.ts
     // starts the built service with the emulator deleted).
-    const { startEmulator } = await import('./emulator/index.js');
-    emulator = await startEmulator({
-      clientId: config.scayle.clientId,
-      clientSecret: config.scayle.clientSecret,
-      shopId: config.scayle.shopId,
-      shopSecret: config.scayle.shopSecret,
-      // Unset: e-mailed links open the dev-mode demo page, which logs in with the token.
-      magicLinkUrl: config.magicLinkUrl ?? `http://localhost:${config.port}/demo/?magic_token={token}`,
-    });
-    config = withEmbeddedEmulator(config, emulator.url);
-    // Shops without SCAYLE_AUTH_BASE_URL use it too (with the credentials the emulator was started with).
-    const url = emulator.url;
-    shops = shops?.map((shop) => (shop.config.devMode ? { ...shop, config: withEmbeddedEmulator(shop.config, url) } : shop));
+    const { startEmbeddedEmulators } = await import('./dev/embedded-emulators.js');
+    emulators = await startEmbeddedEmulators(config, shops);
+    ({ config, shops } = emulators);
   }
 
   // Traces (issue 19): the SDK starts before the app is imported, so its hooks see ioredis load; without
@@ -50,7 +40,8 @@ async function main(): Promise<void> {
   }
   const { buildApp } = await import('./app.js');
   const app = await buildApp(config, overrides);
-  if (emulator) app.log.warn({ emulator: emulator.url }, 'dev mode (DEV_MODE=true): the embedded SCAYLE emulator answers upstream calls');
+  const devWarning = 'dev mode (DEV_MODE=true): the embedded SCAYLE emulator answers upstream calls';
+  if (emulators) app.log.warn({ emulators: emulators.urls }, devWarning);
 
   // issue 18 part 4: SIGHUP re-reads the *_FILE secrets (README "Rotating secrets") instead of closing.
   process.on('SIGHUP', () => {
@@ -62,7 +53,7 @@ async function main(): Promise<void> {
     if (err) app.log.error({ err }, 'closing after an uncaught error');
     else app.log.info({ signal }, 'closing');
     await app.close();
-    await emulator?.close();
+    await emulators?.close();
     await telemetry?.shutdown();
   });
 
