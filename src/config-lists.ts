@@ -1,5 +1,7 @@
-// Parsing of the list-valued variables. URL entries are normalised with the WHATWG URL parser so that
-// matching later is an exact string comparison: no prefixes, no wildcards (bff-api.md).
+// Parsing of the list-valued variables, and the zod field that reads one. URL entries are normalised with
+// the WHATWG URL parser so that matching later is an exact string comparison: no prefixes, no wildcards
+// (bff-api.md).
+import { z } from 'zod';
 
 /** Splits a comma-separated value into trimmed, non-empty entries (unset gives none). */
 export function splitList(value: string | undefined): string[] {
@@ -7,6 +9,19 @@ export function splitList(value: string | undefined): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+}
+
+/** A comma-separated variable, parsed entry by entry; `message` names what a valid entry looks like. */
+export function listVariable<T>(parse: (entries: string[]) => T | undefined, message: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx): T => {
+      const parsed = parse(splitList(value));
+      if (parsed !== undefined) return parsed;
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    });
 }
 
 /** Origins (scheme://host[:port]); undefined when an entry has a path, query or fragment or is not http(s). */

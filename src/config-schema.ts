@@ -1,12 +1,11 @@
 // The configuration schema: the environment in, the Config object out (Config is its output type). Rules
 // about one variable sit on its field; rules across variables sit in one superRefine (crossVariableRules).
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { parseClientKeys, parseOriginList, parseUrlList, splitList } from './config-lists.js';
-import { hostPortList, redisRules, redisTarget } from './redis/config.js';
-import { parseCidrs } from './http/ip-allow-list.js';
+import { listVariable as list, parseClientKeys, parseOriginList, parseUrlList, splitList } from './config-lists.js';
+import { redisFields, redisRules, redisTarget } from './redis/config.js';
 import { enrichmentFields, enrichmentRules, toEnrichmentConfig } from './enrichment/config.js'; // issue 17 part 4
+import { passwordValidationFields, passwordValidationRules, toPasswordValidationConfig } from './migration/config.js'; // issue 17
 import { secretFileFields, secretFilesOf } from './secrets/secret-variables.js'; // issue 18 part 4
 
 /** Values used only in dev mode (the embedded emulator accepts them). */
@@ -36,19 +35,6 @@ export type TrustProxy = boolean | string[] | ((address: string, hop: number) =>
 const optionalString = z.string().trim().min(1).optional();
 const httpUrl = z.url({ protocol: /^https?$/ });
 
-/** A comma-separated variable, parsed entry by entry; `message` names what a valid entry looks like. */
-function list<T>(parse: (entries: string[]) => T | undefined, message: string) {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx): T => {
-      const parsed = parse(splitList(value));
-      if (parsed !== undefined) return parsed;
-      ctx.addIssue({ code: 'custom', message });
-      return z.NEVER;
-    });
-}
-
 const fields = {
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on'),
   HOST: z.string().default('0.0.0.0').describe('Interface to bind'),
@@ -77,22 +63,8 @@ const fields = {
   UPSTREAM_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(2000).describe('Upstream connect timeout'),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(5000).describe('Upstream headers/body timeout'),
 
-  REDIS_URL: z
-    .url({ protocol: /^rediss?$/ })
-    .optional()
-    .describe('Redis URL (redis:// or rediss://); unset, and no Cluster or Sentinel: bounded in-memory store (one process only)'),
-  REDIS_KEY_PREFIX: z.string().default('bff:').describe('Prefix of every Redis key this service writes'),
-  // --- issue 18: Redis Cluster and Sentinel (one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS) ---
-  REDIS_CLUSTER_NODES: hostPortList().describe('Comma-separated host:port seeds of a Redis Cluster, instead of REDIS_URL'),
-  REDIS_SENTINELS: hostPortList().describe('Comma-separated host:port of Redis Sentinels, instead of REDIS_URL'),
-  REDIS_SENTINEL_NAME: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,128}$/)
-    .optional()
-    .describe("The primary's name at the sentinels (sentinel monitor <name>); required with REDIS_SENTINELS"),
-  REDIS_SENTINEL_PASSWORD: optionalString.describe('Password of the sentinels themselves (requirepass in sentinel.conf)'),
-  REDIS_USERNAME: optionalString.describe('ACL user of the Cluster or Sentinel data nodes (REDIS_URL carries its own)'),
-  REDIS_PASSWORD: optionalString.describe('Password of the Cluster or Sentinel data nodes (REDIS_URL carries its own)'),
+  // --- issue 18: one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS (src/redis/config.ts) ---
+  ...redisFields,
   // issue 18 part 3: read by src/shops/load-shops.ts (each shop's variables go through this same schema).
   SHOPS_FILE: optionalString.describe(
     'JSON or YAML file listing several shops (hosts or path prefix, per-shop variables); unset: one shop',
@@ -119,7 +91,7 @@ const fields = {
     .default(0)
     .describe('Seconds between scans refreshing the session_key_usage_records gauge (0: off; the CLI key-usage always works)'),
   SESSION_MEMORY_MAX_ENTRIES: z.coerce.number().int().positive().default(100_000).describe('Bound of the in-memory store'),
-  // issue 20: only with REDIS_URL (one node); Cluster and Sentinel keep it off (README "Session cache").
+  // issue 20: with Redis (README "Session cache" says which topologies keep it on).
   SESSION_CACHE_MAX_ENTRIES: z.coerce
     .number()
     .int()
@@ -183,38 +155,8 @@ const fields = {
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional().describe('OTLP collector base URL; setting it turns traces on'),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional().describe('OTLP traces URL; setting it turns traces on'),
   OTEL_SDK_DISABLED: z.stringbool().default(false).describe('true: no traces whatever the other OTEL_* variables say'),
-  // --- issue 17: the password validation service (customer migration) ---
-  PASSWORD_VALIDATION_USERNAME: optionalString.describe(
-    'Basic-auth user SCAYLE sends to POST /checkout/password/credentials; with PASSWORD_VALIDATION_PASSWORD (both unset: no route)',
-  ),
-  PASSWORD_VALIDATION_PASSWORD: optionalString.describe('Basic-auth password of the password validation route'),
-  PASSWORD_VALIDATION_ALLOWED_IPS: list(parseCidrs, 'every entry must be an IP address or CIDR, e.g. 203.0.113.0/24').describe(
-    'Comma-separated CIDRs allowed to call the password validation route (client IP as TRUST_PROXY says); unset: any',
-  ),
-  PASSWORD_VALIDATION_CALLER_PER_MINUTE: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(6000)
-    .describe('Budget per calling IP of the password validation route (all migrating logins of a shop come from SCAYLE)'),
-  PASSWORD_VALIDATION_EMAIL_PER_MINUTE: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(10)
-    .describe('Budget per e-mail of the password validation route'),
-  PASSWORD_VALIDATION_CONCURRENCY: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(0)
-    .describe('Hash checks run at once; 0 (default): one less than the CPU count, at least 1, so sessions keep a core'),
-  PASSWORD_VALIDATION_QUEUE_MAX: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(16)
-    .describe('Hash checks that may wait for a slot; beyond it the route answers 503 with retry-after at once'),
+  // --- issue 17: the password validation service (customer migration; src/migration/config.ts) ---
+  ...passwordValidationFields,
   // --- issue 17 part 4: registration enrichment (src/enrichment/config.ts) ---
   ...enrichmentFields,
   // --- end issue 17 ---
@@ -277,15 +219,7 @@ const crossVariableRules = z
       problem('PUBLIC_BASE_URL', 'required when SOCIAL_PROVIDERS is set');
     }
     redisRules(env, problem);
-    // issue 17: the validation route needs both of its credentials; one alone is a half-done setup.
-    const validationUser = env.PASSWORD_VALIDATION_USERNAME !== undefined;
-    const validationPassword = env.PASSWORD_VALIDATION_PASSWORD !== undefined;
-    if (validationUser !== validationPassword) {
-      problem(
-        validationUser ? 'PASSWORD_VALIDATION_PASSWORD' : 'PASSWORD_VALIDATION_USERNAME',
-        'set both validation credentials or neither',
-      );
-    }
+    passwordValidationRules(env, problem); // issue 17
     // issue 17 part 4: profile fields need the Admin API outside dev mode.
     enrichmentRules(env, isDevMode(read(env, 'DEV_MODE'), env.SCAYLE_AUTH_BASE_URL), problem);
     // Browsers drop a prefixed cookie set without Secure (and match the prefixes case-insensitively).
@@ -361,18 +295,7 @@ function toConfig(e: Env) {
     /** issue 19: server.ts loads src/telemetry/ only when this is true (the SDK reads the OTEL_* variables itself). */
     tracingEnabled: tracingEnabled(e),
     /** issue 17: the password validation route; undefined (no route) unless both credentials are set. */
-    passwordValidation:
-      e.PASSWORD_VALIDATION_USERNAME === undefined || e.PASSWORD_VALIDATION_PASSWORD === undefined
-        ? undefined
-        : {
-            username: e.PASSWORD_VALIDATION_USERNAME,
-            password: e.PASSWORD_VALIDATION_PASSWORD,
-            allowedIps: e.PASSWORD_VALIDATION_ALLOWED_IPS,
-            callerPerMinute: e.PASSWORD_VALIDATION_CALLER_PER_MINUTE,
-            emailPerMinute: e.PASSWORD_VALIDATION_EMAIL_PER_MINUTE,
-            concurrency: e.PASSWORD_VALIDATION_CONCURRENCY || Math.max(1, availableParallelism() - 1),
-            queueMax: e.PASSWORD_VALIDATION_QUEUE_MAX,
-          },
+    passwordValidation: toPasswordValidationConfig(e),
     /** issue 17 part 4: registration enrichment through the Admin API; undefined without REGISTER_PROFILE_FIELDS. */
     enrichment: toEnrichmentConfig(e),
     /** issue 18 part 4: the secret files to re-read (SIGHUP, a change, invalid_client), and whether to watch them. */

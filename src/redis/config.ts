@@ -1,5 +1,5 @@
-// The Redis part of the configuration: parsing host:port lists, the rules across the REDIS_* variables
-// (called from the schema's superRefine) and the RedisTarget the parsed variables describe.
+// The Redis part of the configuration: the REDIS_* variables (spread into the one config schema,
+// config-schema.ts), the rules across them (called from its superRefine) and the RedisTarget they describe.
 import { z } from 'zod';
 import { splitList } from '../config-lists.js';
 import { parseHostPorts, type HostPort, type RedisTarget } from './target.js';
@@ -28,6 +28,27 @@ export function hostPortList() {
       return z.NEVER;
     });
 }
+
+const optionalString = z.string().trim().min(1).optional();
+
+export const redisFields = {
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/ })
+    .optional()
+    .describe('Redis URL (redis:// or rediss://); unset, and no Cluster or Sentinel: bounded in-memory store (one process only)'),
+  REDIS_KEY_PREFIX: z.string().default('bff:').describe('Prefix of every Redis key this service writes'),
+  // issue 18: Redis Cluster and Sentinel
+  REDIS_CLUSTER_NODES: hostPortList().describe('Comma-separated host:port seeds of a Redis Cluster, instead of REDIS_URL'),
+  REDIS_SENTINELS: hostPortList().describe('Comma-separated host:port of Redis Sentinels, instead of REDIS_URL'),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,128}$/)
+    .optional()
+    .describe("The primary's name at the sentinels (sentinel monitor <name>); required with REDIS_SENTINELS"),
+  REDIS_SENTINEL_PASSWORD: optionalString.describe('Password of the sentinels themselves (requirepass in sentinel.conf)'),
+  REDIS_USERNAME: optionalString.describe('ACL user of the Cluster or Sentinel data nodes (REDIS_URL carries its own)'),
+  REDIS_PASSWORD: optionalString.describe('Password of the Cluster or Sentinel data nodes (REDIS_URL carries its own)'),
+};
 
 /** At most one Redis topology, and the variables that only make sense with one of them (config superRefine). */
 export function redisRules(env: Record<string, unknown>, problem: (name: string, message: string) => void): void {
