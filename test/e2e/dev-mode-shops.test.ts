@@ -9,35 +9,34 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, uniqueEmail } from '../helpers/http.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
-const SHOPS_YAML = `shops:
-  - id: de
-    pathPrefix: /de
-    variables:
-      SCAYLE_CLIENT_ID: de-dev-client
-      SCAYLE_CLIENT_SECRET: de-dev-client-secret
-      SCAYLE_SHOP_ID: 1001
-      SCAYLE_SHOP_SECRET: de-dev-shop-secret
-      SESSION_COOKIE_NAME: bff_session_de
-  - id: at
-    pathPrefix: /at
-    variables:
-      SCAYLE_CLIENT_ID: at-dev-client
-      SCAYLE_CLIENT_SECRET: at-dev-client-secret
-      SCAYLE_SHOP_ID: 1002
-      SCAYLE_SHOP_SECRET: at-dev-shop-secret
-      SESSION_COOKIE_NAME: bff_session_at
-  - id: ch
-    pathPrefix: /ch
-    variables:
-      SESSION_COOKIE_NAME: bff_session_ch
-`;
+/** Credentials of a SCAYLE tenant of its own (secrets that must reach no log line). */
+const tenant = (id: string, shopId: number): Record<string, string> => ({
+  SCAYLE_CLIENT_ID: `${id}-dev-client`,
+  SCAYLE_CLIENT_SECRET: `${id}-dev-client-secret`,
+  SCAYLE_SHOP_ID: String(shopId),
+  SCAYLE_SHOP_SECRET: `${id}-dev-shop-secret`,
+});
+/** Two shops with credentials of their own, one on the dev defaults; each under its own path prefix. */
+const SHOPS = [
+  { id: 'de', credentials: tenant('de', 1001) },
+  { id: 'at', credentials: tenant('at', 1002) },
+  { id: 'ch', credentials: {} as Record<string, string> },
+];
+// JSON is YAML too: SHOPS_FILE reads either.
+const SHOPS_FILE = JSON.stringify({
+  shops: SHOPS.map(({ id, credentials }) => ({
+    id,
+    pathPrefix: `/${id}`,
+    variables: { ...credentials, SESSION_COOKIE_NAME: `bff_session_${id}` },
+  })),
+});
 
 let dir: string;
 let server: ServerProcess;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bff-dev-shops-'));
-  const shopsFile = join(dir, 'shops.yaml');
-  await writeFile(shopsFile, SHOPS_YAML, { mode: 0o600 });
+  const shopsFile = join(dir, 'shops.json');
+  await writeFile(shopsFile, SHOPS_FILE, { mode: 0o600 });
   server = await startServerProcess({ DEV_MODE: 'true', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SHOPS_FILE: shopsFile });
 });
 afterAll(async () => {
@@ -77,7 +76,9 @@ describe('dev mode with several shops', () => {
     // No shop's client or shop secret reached the log (the emulators' URLs do, as dev-mode warnings).
     const output = server.output();
     expect(output).toMatch(/embedded SCAYLE emulator/);
-    for (const secret of ['de-dev-client-secret', 'at-dev-client-secret', 'de-dev-shop-secret', 'at-dev-shop-secret']) {
+    const secrets = SHOPS.flatMap(({ credentials }) => [credentials.SCAYLE_CLIENT_SECRET, credentials.SCAYLE_SHOP_SECRET]);
+    expect(secrets.filter(Boolean)).toHaveLength(4);
+    for (const secret of secrets.filter((s): s is string => s !== undefined)) {
       expect(output).not.toContain(secret);
     }
   });
