@@ -21,7 +21,7 @@ import { registerShops, type ShopPart } from './shops/shops-app.js';
 import type { TracingOverrides } from './telemetry/index.js';
 import { demoRoutes } from './demo/demo-routes.js';
 import { keyUsagePlugin } from './plugins/key-usage.js';
-import { loadSheddingPlugin } from './plugins/load-shedding.js';
+import { loadSamplerPlugin, loadSheddingPlugin } from './plugins/load-shedding.js';
 import { notFoundPlugin } from './plugins/not-found.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitsPlugin } from './plugins/rate-limits.js';
@@ -92,6 +92,8 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(accessLogPlugin, { hotRoutes: config.accessLogHotRoutes });
   if (overrides.shops) {
     await app.register(metricsPlugin, { shops: true });
+    // One event-loop sampler for the process; each shop's context adds its shedding hook (registerShop).
+    await app.register(loadSamplerPlugin, { config });
     const handles = await registerShops(app, { config, shops: overrides.shops, overrides, registerShop });
     await app.register(healthRoutes, { checks: shopChecks(handles) });
     app.decorate(
@@ -125,7 +127,9 @@ async function registerShop(app: FastifyInstance, { config, overrides, shop }: S
   await app.register(keyUsagePlugin, { config }); // issue 18: off unless SESSION_KEY_USAGE_SCAN_SECONDS
   if (!shop) await app.register(cookie);
   await app.register(securityPlugin);
-  // After security's hooks, so a shed 503 still carries x-request-id and CORS headers.
+  // After security's hooks, so a shed 503 still carries x-request-id and CORS headers. With shops the
+  // sampler is the root's, shared by every shop.
+  if (!shop) await app.register(loadSamplerPlugin, { config });
   await app.register(loadSheddingPlugin);
   await app.register(rateLimitsPlugin);
   // issue 15: bulk session ending and per-key limits (uses dependencies and rate limits above).

@@ -1,9 +1,12 @@
 // Load shedding: while the event loop is saturated, new requests get 503 SERVICE_UNAVAILABLE with
 // retry-after at once instead of queueing until every caller times out. Health and metrics routes opt
-// out with `config: NEVER_SHED`, so probes and scrapes still see the truth.
+// out with `config: NEVER_SHED`, so probes and scrapes still see the truth. Two parts: the sampler, one per
+// process (the loop is the process's; with SHOPS_FILE on the root, shared by every shop), and the hook,
+// per shop, after that shop's security plugin.
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 
 declare module 'fastify' {
@@ -13,7 +16,7 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** Why a request would be shed now ('eventLoopDelay' or 'eventLoopUtilization'), or undefined. */
-    shedReason(): ShedReason | undefined;
+    shedReason: () => ShedReason | undefined;
   }
 }
 
@@ -25,10 +28,10 @@ export const NEVER_SHED = { neverShed: true } as const;
 /** Seconds a shed caller should wait; pressure is re-sampled every second. */
 const RETRY_AFTER_SECONDS = '2';
 
-export const loadSheddingPlugin = fp(
-  async (app: FastifyInstance) => {
-    const { metrics } = app;
-    const { maxEventLoopDelayMs: maxDelay, maxEventLoopUtilization: maxUtilization } = app.config;
+/** `app.shedReason`, from one sampler of the event loop; MAX_EVENT_LOOP_* are process-wide. */
+export const loadSamplerPlugin = fp(
+  async (app: FastifyInstance, { config }: { config: Config }) => {
+    const { maxEventLoopDelayMs: maxDelay, maxEventLoopUtilization: maxUtilization } = config;
     // @fastify/under-pressure samples the loop (delay and utilisation, once a second); it is given no
     // thresholds, so it adds no hook of its own. Its hook reads `request.routeOptions` on every request, a
     // getter that builds a fresh 13-field object (issue 20); the hook below reads it only while shedding.
@@ -44,6 +47,15 @@ export const loadSheddingPlugin = fp(
       return undefined;
     };
     app.decorate('shedReason', shedReason);
+  },
+  { name: 'load-sampler' },
+);
+
+/** The shedding hook of one shop's routes (of every route without SHOPS_FILE). */
+export const loadSheddingPlugin = fp(
+  async (app: FastifyInstance) => {
+    const { metrics, shedReason } = app;
+    const { maxEventLoopDelayMs: maxDelay, maxEventLoopUtilization: maxUtilization } = app.config;
     if (maxDelay === 0 && maxUtilization === 0) return;
 
     // One instance, built once: shedding must stay cheap, and a stack trace per refusal is not.
@@ -57,5 +69,5 @@ export const loadSheddingPlugin = fp(
       done(shedError);
     });
   },
-  { name: 'load-shedding', dependencies: ['store', 'metrics'] },
+  { name: 'load-shedding', dependencies: ['load-sampler', 'store', 'metrics'] },
 );

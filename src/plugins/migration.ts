@@ -1,15 +1,15 @@
 // issue 17: the customer-migration dependencies, registered only when the password validation route is
 // configured: `app.credentialStore` (Redis when REDIS_URL is set, else memory) and `app.passwordValidator`.
-// Closes the phpass worker pool; the Redis connection belongs to the store plugin.
+// The hash formats and check limiter are the shared ones when handed in (SHOPS_FILE: one per process, closed
+// by whoever made them), else its own, which it closes; the Redis connection belongs to the store plugin.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createMemoryCredentialStore } from '../migration/credential-store-memory.js';
 import { createRedisCredentialStore } from '../migration/credential-store-redis.js';
 import type { CredentialStore } from '../migration/credential-store.js';
-import { createCheckLimiter } from '../migration/check-limiter.js';
 import { preloadNativeBindings } from '../migration/formats/native-bindings.js';
-import { createHashFormats } from '../migration/hash-formats.js';
 import { createPasswordValidator, type PasswordValidator } from '../migration/password-validator.js';
+import { createPasswordWork } from '../migration/password-work.js';
 import { liveSessionCrypto } from '../secrets/live.js';
 import type { DependencyPluginOptions } from './overrides.js';
 
@@ -31,9 +31,9 @@ export const migrationPlugin = fp(
         : createMemoryCredentialStore({ maxEntries: config.session.memoryMaxEntries });
     if (!redis) app.log.warn('REDIS_URL is unset: imported legacy credentials cannot reach this process (the import writes to Redis)');
     await preloadNativeBindings(); // a broken prebuild stops start-up, not a customer's first login
-    const formats = createHashFormats();
+    const work = overrides.passwordWork ?? createPasswordWork(settings);
     app.addHook('onClose', async () => {
-      await formats.close();
+      if (!overrides.passwordWork) await work.close();
       await store.close();
     });
     app.decorate('credentialStore', store);
@@ -42,8 +42,8 @@ export const migrationPlugin = fp(
       createPasswordValidator({
         store,
         crypto: liveSessionCrypto(() => app.secrets.current.SESSION_ENCRYPTION_KEYS), // issue 18 part 4: reloadable
-        formats,
-        limiter: createCheckLimiter({ concurrency: settings.concurrency, queueMax: settings.queueMax }),
+        formats: work.formats,
+        limiter: work.limiter,
         ...(overrides.now ? { now: overrides.now } : {}),
         onOutcome: (outcome, format) => metrics.passwordValidations.inc({ outcome, format }),
         onUnreadable: () => app.log.warn('a legacy credential record could not be decrypted (key removed from SESSION_ENCRYPTION_KEYS?)'),

@@ -1,9 +1,10 @@
 // What tests (and embedders) may hand buildApp instead of what the config would open: the dependency
-// plugins (store.ts, upstream.ts, sessions.ts) read these; whatever is passed in, the caller closes.
+// plugins (store.ts, upstream.ts, sessions.ts, migration.ts) read these; whatever is passed in, the caller closes.
 import type { RedisClient } from '../redis/connection.js';
 import type { Config } from '../config.js';
 import type { Dispatcher } from 'undici';
 import type { SessionStore } from '../sessions/store.js';
+import type { PasswordWork } from '../migration/password-work.js';
 
 export interface DependencyOverrides {
   /** A store to use instead of the one the config names; the caller closes it. */
@@ -13,6 +14,8 @@ export interface DependencyOverrides {
   /** Dispatcher for upstream calls (tests: MockAgent). */
   dispatcher?: Dispatcher;
   now?: () => number;
+  /** Hash formats and check limiter to use instead of building them (SHOPS_FILE: every shop's); the caller closes them. */
+  passwordWork?: PasswordWork;
 }
 
 /** The options every dependency plugin is registered with. */

@@ -1,9 +1,11 @@
-// issue 18 part 3: the root of a SHOPS_FILE deployment. Shared here: the one Redis connection, the cookie
-// parser and shop routing (unknown shop, 404, 405); each shop then gets its own context with its own
-// config, key namespace, SCAYLE client, sessions, limits and routes (app.ts's registerShop, shop-scope.ts).
+// issue 18 part 3: the root of a SHOPS_FILE deployment. Shared here: the one Redis connection, the one
+// password-check pool and limiter, the cookie parser and shop routing (unknown shop, 404, 405); each shop
+// then gets its own context with its own config, key namespace, SCAYLE client, sessions, limits and routes
+// (app.ts's registerShop, shop-scope.ts). The load-shedding sampler is the root's too (app.ts).
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
+import { createPasswordWork } from '../migration/password-work.js';
 import type { DependencyOverrides } from '../plugins/overrides.js';
 import { createRedisClient } from '../redis/connection.js';
 import { closeRedis, waitForRedis } from '../redis/lifecycle.js';
@@ -34,7 +36,12 @@ export async function registerShops(app: FastifyInstance, options: ShopsOptions)
   // Every shop's store is built on the one connection (under the shop's own key prefix); a store passed
   // in by a test would be shared by every shop, so it is not passed on.
   const { store: _shared, ...rest } = overrides;
-  const shopOverrides: DependencyOverrides = redis === undefined ? rest : { ...rest, redis };
+  const passwordWork = overrides.passwordWork ?? sharedPasswordWork(app, shops);
+  const shopOverrides: DependencyOverrides = {
+    ...rest,
+    ...(redis === undefined ? {} : { redis }),
+    ...(passwordWork === undefined ? {} : { passwordWork }),
+  };
 
   const handles = new Map<string, ShopHandles>();
   await app.register(cookie);
@@ -48,6 +55,19 @@ export async function registerShops(app: FastifyInstance, options: ShopsOptions)
     });
   }
   return handles;
+}
+
+/**
+ * PASSWORD_VALIDATION_CONCURRENCY and _QUEUE_MAX bound the process (they are refused inside a shop, so every
+ * shop has the same): one hash-check pool and limiter for every shop with the validation route, none when no
+ * shop has it; closed here, after every shop's context (and its routes) has closed.
+ */
+function sharedPasswordWork(app: FastifyInstance, shops: readonly Shop[]) {
+  const settings = shops.find((shop) => shop.config.passwordValidation)?.config.passwordValidation;
+  if (settings === undefined) return undefined;
+  const work = createPasswordWork(settings);
+  app.addHook('onClose', () => work.close());
+  return work;
 }
 
 /** The connection every shop shares, opened and closed here (onClose: after every shop's context). */
