@@ -123,8 +123,8 @@ export function createMetrics() {
     // --- issue 17 ---
     passwordValidations: new Counter({
       name: 'password_validations_total',
-      help: 'Password validation checks (customer migration), by outcome (valid, invalid, unknown e-mail) and hash format',
-      labelNames: ['outcome', 'format'] as const,
+      help: 'Password validation checks (customer migration), by outcome (valid, invalid, unknown e-mail), hash format and shop',
+      labelNames: ['outcome', 'format', 'shop'] as const,
       registers,
     }),
   };

@@ -45,7 +45,7 @@ export const migrationPlugin = fp(
         formats: work.formats,
         limiter: work.limiter,
         ...(overrides.now ? { now: overrides.now } : {}),
-        onOutcome: (outcome, format) => metrics.passwordValidations.inc({ outcome, format }),
+        onOutcome: (outcome, format) => metrics.passwordValidations.inc({ outcome, format, shop: app.shopId }),
         onUnreadable: () => app.log.warn('a legacy credential record could not be decrypted (key removed from SESSION_ENCRYPTION_KEYS?)'),
         onMarkFailed: (error) => app.log.warn({ err: error }, 'a migrated credential could not be marked migrated'),
       }),

@@ -67,6 +67,11 @@ describe('password validation with several shops', () => {
     expect(workerThreads() - before).toBe(1);
     // Shop c has no validation route.
     expect((await check(C, 'wp@example.com')).status).toBe(404);
+    // Each shop's checks are counted under its own label.
+    const scraped = await (await fetch(`${stack.url}/metrics`)).text();
+    for (const shop of ['a', 'b']) {
+      expect(scraped).toContain(`password_validations_total{outcome="valid",format="phpass",shop="${shop}"} 1`);
+    }
   });
 
   it('admits PASSWORD_VALIDATION_CONCURRENCY checks and queues QUEUE_MAX for the process, counting both shops', async () => {
