@@ -3,7 +3,6 @@
 // requests keep coming. During the failover a request gets 503 SESSION_STORE_UNAVAILABLE (never a 500,
 // never a cleared cookie); after it every session works again, within 10 s of the promotion, without help.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAt } from '../helpers/account.js';
 import { eventually } from '../helpers/eventually.js';
@@ -11,6 +10,7 @@ import { parseSetCookie, uniqueEmail, type Browser, type Reply } from '../helper
 import { uniquePrefix } from '../helpers/redis.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { cli, startSentinelSet, type LocalSentinelSet } from './processes.js';
+import { tallyReplies, watchSentinelClient } from './sentinel-watch.js';
 
 const NODE_PASSWORD = `node-pw-${randomBytes(8).toString('hex')}`;
 const SENTINEL_PASSWORD = `sentinel-pw-${randomBytes(8).toString('hex')}`;
@@ -19,7 +19,7 @@ const WORKERS = 6;
 
 let set: LocalSentinelSet;
 let stack: Stack;
-const connectionEvents: Array<{ at: number; event: string; port: number | undefined }> = [];
+let describeClient: (killedAt: number) => string;
 beforeAll(async () => {
   set = await startSentinelSet(NODE_PASSWORD, SENTINEL_PASSWORD);
   stack = await startStack({
@@ -27,10 +27,7 @@ beforeAll(async () => {
     env: { TRUST_PROXY: 'true' },
     redisEnv: set.redisEnv,
   });
-  // The client's connection history, for the failure message of the recovery wait.
-  const redis = stack.app.redis as Redis;
-  for (const event of ['connect', 'ready', 'close', 'reconnecting', 'end'])
-    redis.on(event, () => connectionEvents.push({ at: Date.now(), event, port: redis.stream?.remotePort }));
+  describeClient = watchSentinelClient(stack, set);
 });
 afterAll(async () => {
   await stack?.close();
@@ -65,52 +62,6 @@ function load(browsers: Browser[]): { observed: Observed[]; stop: () => Promise<
   };
 }
 
-/** The replies of one probe, counted by status and error code: `{"200":18,"503 SESSION_STORE_UNAVAILABLE":2}`. */
-function tally(replies: Array<PromiseSettledResult<Reply>>): string {
-  const counts: Record<string, number> = {};
-  for (const r of replies) {
-    const reason = r.status === 'rejected' ? (r.reason as { code?: unknown; message?: unknown }) : undefined;
-    const key =
-      r.status === 'rejected'
-        ? `request failed ${String(reason?.code ?? reason?.message)}`
-        : [r.value.status, r.value.body?.code].filter((x) => x !== undefined).join(' ');
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return `replies ${JSON.stringify(counts)}`;
-}
-
-interface LogLine {
-  time: number;
-  msg?: string;
-  err?: { code?: string; message?: string };
-}
-
-function parsed(line: string): LogLine | undefined {
-  try {
-    return JSON.parse(line) as LogLine;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Where the service's Redis client is, how it got there and what the service logged about Redis since the
- * kill (error messages pass safeError first: no secrets).
- */
-function redisState(killedAt: number): string {
-  const redis = stack.app.redis as Redis;
-  const since = (at: number) => `+${at - killedAt} ms`;
-  const ports = `old primary ${set.primary.port}, replica ${set.replica.port}`;
-  const where = `client ${redis.status} on port ${redis.stream?.remotePort ?? 'none'} (${ports})`;
-  const events = connectionEvents.filter((e) => e.at >= killedAt).map((e) => `${since(e.at)} ${e.event}${e.port ? ` ${e.port}` : ''}`);
-  const logged = stack.logs
-    .flatMap((chunk) => chunk.split('\n'))
-    .map(parsed)
-    .filter((l): l is LogLine => l !== undefined && l.time >= killedAt && /redis/i.test(l.msg ?? ''))
-    .map((l) => `${since(l.time)} ${l.msg}${l.err ? ` (${[l.err.code, l.err.message].filter(Boolean).join(' ')})` : ''}`);
-  return `${where}; client events since the kill: ${events.slice(-30).join(', ')}; logged: ${logged.slice(-10).join(' | ')}`;
-}
-
 describe('Redis Sentinel failover', () => {
   it('answers 503 while the primary is gone and recovers every replicated session by itself', async () => {
     const cookieName = stack.config.session.cookieName;
@@ -143,7 +94,7 @@ describe('Redis Sentinel failover', () => {
         'every session to work again',
         10_000,
         50,
-        () => `${tally(lastProbe)}; ${redisState(killedAt)}`,
+        () => `${tallyReplies(lastProbe)}; ${describeClient(killedAt)}`,
       );
       recoveredAt = Date.now();
       process.stdout.write(
