@@ -124,6 +124,7 @@ export function createRedisClient(where: RedisTarget | string, options: RedisCon
       // Subscribes to the sentinels' +switch-master: reconnect as soon as they promote a replica.
       failoverDetector: true,
     });
+    reviveAbortedConnects(client);
   } else {
     const clusterOptions: ClusterOptions = {
       // Cluster-wide: a command while the cluster is not ready fails at once (the node clients ioredis
@@ -150,6 +151,26 @@ export function createRedisClient(where: RedisTarget | string, options: RedisCon
   }
   watchOutages(client, target, logger);
   return client;
+}
+
+/**
+ * ioredis 5's failover detector closes the connector when a +switch-master arrives; if a reconnect is
+ * asking a sentinel for the primary at that moment, the attempt fails with "Connection is closed." and
+ * ioredis ends the client for good (status 'end', no more reconnects: a 503 for every request until a
+ * restart). Seen once in CI: the sentinels promoted the replica while the client was between a refused
+ * connect to the dead primary and the next. That failed attempt is reported as an error while the status
+ * is still 'connecting', and the status is 'end' right after; quit() and disconnect() end a client without
+ * such an error (ioredis mutes it for a manual close). So such an end is undone at once, in the same
+ * tick, before anyone can see the 'end' status and close the client: a later close works as usual.
+ */
+function reviveAbortedConnects(client: Redis): void {
+  client.on('error', () => {
+    if (client.status !== 'connecting') return;
+    // ioredis sets the status to 'end' synchronously after emitting the error; check once that has happened.
+    queueMicrotask(() => {
+      if (client.status === 'end') client.connect().catch(() => undefined);
+    });
+  });
 }
 
 // One warning per outage, not one per reconnect attempt; the listeners also keep ioredis from printing

@@ -122,8 +122,10 @@ export interface LocalSentinelSet {
   primary: RedisProcess;
   replica: RedisProcess;
   sentinelPorts: number[];
-  /** The port the sentinels currently name as primary. */
-  primaryPort(): Promise<number>;
+  /** The sentinels themselves, in REDIS_SENTINELS order (to pause one). */
+  sentinelProcesses: RedisProcess[];
+  /** The port the sentinels currently name as primary, asking the sentinel at `via` (default the first). */
+  primaryPort(via?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -144,6 +146,7 @@ export async function startSentinelSet(password: string, sentinelPassword: strin
     processes.push(replica);
     await until(async () => (await cli(replica.port, ['info', 'replication'], password)).includes('master_link_status:up'), 'the replica');
     const sentinelPorts: number[] = [];
+    const sentinelProcesses: RedisProcess[] = [];
     for (const i of [0, 1, 2]) {
       const configFile = join(dir, `sentinel-${i}.conf`);
       // The sentinel rewrites this file (it records what it learns), so each gets its own.
@@ -162,10 +165,11 @@ export async function startSentinelSet(password: string, sentinelPassword: strin
       );
       const sentinel = await spawnRedisServer(undefined, { configFile, args: ['--sentinel'] });
       processes.push(sentinel);
+      sentinelProcesses.push(sentinel);
       sentinelPorts.push(sentinel.port);
     }
-    const primaryPort = async (): Promise<number> => {
-      const reply = await cli(sentinelPorts[0]!, ['sentinel', 'get-master-addr-by-name', name], sentinelPassword);
+    const primaryPort = async (via = 0): Promise<number> => {
+      const reply = await cli(sentinelPorts[via]!, ['sentinel', 'get-master-addr-by-name', name], sentinelPassword);
       return Number(reply.trim().split('\n')[1]);
     };
     // Each sentinel knows the replica and both other sentinels before anything fails.
@@ -189,6 +193,7 @@ export async function startSentinelSet(password: string, sentinelPassword: strin
       primary: primary!,
       replica,
       sentinelPorts,
+      sentinelProcesses,
       primaryPort,
       stop: () => stopAll(processes, dir),
     };
