@@ -64,6 +64,9 @@ describe('redis store during an outage', () => {
         expect((error.cause as Error).message).toMatch(NOT_CONNECTED);
       }
 
+      // The outage is logged once a reconnect attempt fails (ioredis tries again after 100 ms): wait for it, as
+      // a restart sooner would leave nothing to log.
+      await eventually(() => lines.some((l) => l.includes('redis connection error')), 'the outage warning');
       await server.restart();
       await waitForRedis(redis, 5000);
       // The new server is empty: the session is gone, but the store works again.
