@@ -1,8 +1,9 @@
 // issue 20: the session read cache on Sentinel. The tracked pair (tracking.ts: reader and subscriber) and the
 // service's data client (app.redis) each ask the sentinels for the primary when they connect, so after a
 // failover they can end up on different servers: a data client that followed `+switch-master` to the new
-// primary while the pair stays on the old one (still a primary until the sentinels convert it, 10-20 s
-// later) would serve from memory what the data client no longer sees. So the cache is tied to the data client:
+// primary while the pair stays on the old one (after a manual SENTINEL FAILOVER, still a primary until the
+// sentinels convert it: 10 s after +switch-master, measured here) would serve from memory what the data
+// client no longer sees. So the cache is tied to the data client:
 //  - established only while the reader is on a primary and on the data client's server (INFO run_id of
 //    both; the subscriber is on the reader's server by tracking.ts's CLIENT LIST check);
 //  - any close or reconnect of the data client, the reader or the subscriber flushes it and turns it off;
