@@ -121,7 +121,7 @@ async function registerShop(app: FastifyInstance, { config, overrides, shop }: S
   if (shop) await app.register(errorHandlerPlugin, { cookie: config.session });
   await app.register(storePlugin, deps);
   await app.register(secretsPlugin, { config }); // issue 18 part 4: app.secrets, read per use by what follows
-  await app.register(sessionCachePlugin, deps); // issue 20: off unless one Redis node
+  await app.register(sessionCachePlugin, deps); // issue 20: on with Redis (one node, Cluster or Sentinel)
   await app.register(upstreamPlugin, deps);
   await app.register(sessionsPlugin, deps);
   await app.register(keyUsagePlugin, { config }); // issue 18: off unless SESSION_KEY_USAGE_SCAN_SECONDS

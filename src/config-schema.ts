@@ -91,7 +91,7 @@ const fields = {
     .default(0)
     .describe('Seconds between scans refreshing the session_key_usage_records gauge (0: off; the CLI key-usage always works)'),
   SESSION_MEMORY_MAX_ENTRIES: z.coerce.number().int().positive().default(100_000).describe('Bound of the in-memory store'),
-  // issue 20: with Redis (README "Session cache" says which topologies keep it on).
+  // issue 20: with any Redis (one node, Cluster or Sentinel); README "Session cache".
   SESSION_CACHE_MAX_ENTRIES: z.coerce
     .number()
     .int()

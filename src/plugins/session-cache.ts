@@ -1,14 +1,16 @@
 // issue 20: `app.sessionCache`, the per-process cache of opened session records in front of the Redis store,
 // with its two connections (tracked reader, invalidation subscriber), or that pair per primary on a Cluster.
-// Undefined when off: no Redis (the memory store is local already), SESSION_CACHE_MAX_ENTRIES=0, a store or
-// client passed in, or Sentinel.
+// On Sentinel the pair is trusted only while it is on a primary and on the data client's server
+// (sessions/cache/sentinel-guard.ts). Undefined when off: no Redis (the memory store is local already),
+// SESSION_CACHE_MAX_ENTRIES=0, or a store or client passed in.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { instrumentStore } from '../metrics/instrumented-store.js';
 import { sessionCacheEvents } from '../metrics/session-cache-metrics.js';
-import { asCluster, createRedisClient } from '../redis/connection.js';
+import { asCluster, asSingleNode, createRedisClient } from '../redis/connection.js';
 import { closeRedis } from '../redis/lifecycle.js';
 import { createReadCache, type SessionReadCache } from '../sessions/cache/read-cache.js';
+import { guardSentinelPair } from '../sessions/cache/sentinel-guard.js';
 import { trackInvalidations } from '../sessions/cache/tracking.js';
 import { trackClusterCache } from '../sessions/cache/cluster-cache.js';
 import { createKeyBuilder } from '../sessions/keys.js';
@@ -35,24 +37,24 @@ export const sessionCachePlugin = fp(
       return Promise.resolve();
     }
     const { target } = redisConfig;
-    const cluster = asCluster(app.redis);
-    if (target.kind === 'cluster' && cluster) {
-      const cache = trackClusterCache(app, target, cluster, maxEntries, redisConfig.keyPrefix);
+    if (target.kind === 'cluster') {
+      const cluster = asCluster(app.redis);
+      const cache = cluster ? trackClusterCache(app, target, cluster, maxEntries, redisConfig.keyPrefix) : undefined;
       app.decorate<SessionReadCache | undefined>('sessionCache', cache);
       return Promise.resolve();
     }
-    if (target.kind !== 'url') {
-      // Sentinel: a failover that leaves the old primary up keeps our two connections on it until Sentinel's
-      // +switch-master reaches this process, while other instances already write to the new primary, whose
-      // changes reach the old one (and its invalidations) only by replication. Correctness first: off.
-      app.log.info({ redis: target.kind }, 'session cache off: it needs REDIS_URL or REDIS_CLUSTER_NODES');
+    // Sentinel: the pair must be on the data client's server (sentinel-guard.ts).
+    const data = asSingleNode(app.redis);
+    if (target.kind === 'sentinel' && data === undefined) {
       app.decorate<SessionReadCache | undefined>('sessionCache', undefined);
       return Promise.resolve();
     }
 
     const { metrics } = app;
-    const reader = createRedisClient(target.url, { logger: app.log });
-    const subscriber = createRedisClient(target.url, { logger: app.log, noAutoResubscribe: true });
+    // Sentinel: no +switch-master subscription of their own; they follow the data client (sentinel-guard.ts).
+    const reader = createRedisClient(target, { logger: app.log, failoverDetector: false });
+    const subscriber = createRedisClient(target, { logger: app.log, noAutoResubscribe: true, failoverDetector: false });
+    const guard = target.kind === 'sentinel' && data ? guardSentinelPair({ reader, subscriber, data }) : undefined;
     const tracked = instrumentStore(createRedisStore({ redis: reader, keyPrefix: redisConfig.keyPrefix }), metrics, app.shopId);
     const cache = createReadCache({
       maxEntries,
@@ -74,8 +76,11 @@ export const sessionCachePlugin = fp(
       sidOfRecord: (key) => keys.sidOfRecord(key),
       log: app.log,
       onActiveChange: observed.onActiveChange,
+      ...(guard ? { precondition: guard.precondition, confirm: guard.confirm } : {}),
     });
+    guard?.attach(tracking);
     app.addHook('onClose', async () => {
+      guard?.close();
       tracking.close();
       await Promise.all([closeRedis(reader), closeRedis(subscriber)]);
     });

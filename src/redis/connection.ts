@@ -13,6 +13,14 @@ export function asCluster(client: RedisClient | undefined): Cluster | undefined 
   return client instanceof Cluster ? client : undefined;
 }
 
+/** The client as a single-node (URL or Sentinel) client, or undefined (a Cluster, or none). */
+export function asSingleNode(client: RedisClient | undefined): Redis | undefined {
+  return client instanceof Redis ? client : undefined;
+}
+
+/** A target served by one node at a time: a URL, or the primary Sentinel names. */
+export type SingleNodeTarget = Exclude<RedisTarget, { kind: 'cluster' }>;
+
 export interface RedisConnectionLogger {
   warn(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
@@ -41,6 +49,12 @@ export interface RedisConnectionOptions {
    * a reconnect, since the cache must send CLIENT ID before it subscribes again (sessions/cache/tracking.ts).
    */
   noAutoResubscribe?: boolean;
+  /**
+   * Sentinel only; default true: subscribe to the sentinels' `+switch-master` and reconnect as soon as they
+   * promote a replica. issue 20: the session cache's pair passes false and follows the service's data
+   * client instead (sessions/cache/sentinel-guard.ts); it still asks the sentinels on every reconnect.
+   */
+  failoverDetector?: boolean;
 }
 
 /** Delay before reconnect attempt `n`: grows by 100 ms up to 2 s, and never gives up. */
@@ -82,6 +96,7 @@ function checkUrl(url: string): void {
  * (waitForRedis in lifecycle.ts waits for it).
  */
 export function createRedisClient(url: string, options?: RedisConnectionOptions): Redis;
+export function createRedisClient(target: SingleNodeTarget, options?: RedisConnectionOptions): Redis;
 export function createRedisClient(target: RedisTarget, options?: RedisConnectionOptions): RedisClient;
 export function createRedisClient(where: RedisTarget | string, options: RedisConnectionOptions = {}): RedisClient {
   const target: RedisTarget = typeof where === 'string' ? { kind: 'url', url: where } : where;
@@ -122,7 +137,7 @@ export function createRedisClient(where: RedisTarget | string, options: RedisCon
       sentinelRetryStrategy: reconnectDelayMs,
       sentinelCommandTimeout: commandTimeoutMs,
       // Subscribes to the sentinels' +switch-master: reconnect as soon as they promote a replica.
-      failoverDetector: true,
+      failoverDetector: options.failoverDetector !== false,
     });
     reviveAbortedConnects(client);
   } else {

@@ -1,20 +1,26 @@
 // issue 20: the tracking choreography against two fake connections on one fake server. The cache turns on
 // only once the reader tracks with REDIRECT to the subscriber; a close of either connection flushes it and
 // sends reads to Redis until tracking is back (with the reconnected subscriber's new id); invalidation
-// messages reach the cache; a missed heartbeat reconnects the subscriber.
+// messages reach the cache; a missed heartbeat reconnects the subscriber. On Sentinel (sentinel-guard.ts) the
+// pair is trusted only on a primary and on the data connection server.
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createReadCache, type CachedRecord } from '../../src/sessions/cache/read-cache.js';
-import { INVALIDATION_CHANNEL, trackInvalidations, type Tracking } from '../../src/sessions/cache/tracking.js';
+import { guardSentinelPair } from '../../src/sessions/cache/sentinel-guard.js';
+import { INVALIDATION_CHANNEL, trackInvalidations, type Tracking, type TrackingLogger } from '../../src/sessions/cache/tracking.js';
 import { createKeyBuilder } from '../../src/sessions/keys.js';
 import type { SessionData } from '../../src/sessions/session-record.js';
 import { eventually } from '../helpers/eventually.js';
 
-/** Client ids and names as one Redis server knows them. */
+/** Client ids and names as one Redis server knows them, and what ROLE and INFO say there. */
 class FakeServer {
   nextId = 10;
   names = new Map<number, string>();
+  runId = randomBytes(20).toString('hex');
+  role = 'master';
+  rolePermitted = true;
 }
 
 class FakeConnection extends EventEmitter {
@@ -24,9 +30,18 @@ class FakeConnection extends EventEmitter {
   commands: string[] = [];
   pingFails = false;
   disconnects = 0;
-  constructor(readonly server: FakeServer) {
+  constructor(public server: FakeServer) {
     super();
     this.id = server.nextId++;
+  }
+  role(): Promise<unknown[]> {
+    if (!this.server.rolePermitted) return Promise.reject(new Error("NOPERM User u has no permissions to run the 'role' command"));
+    return Promise.resolve([this.server.role]);
+  }
+  info(section: string): Promise<string> {
+    return Promise.resolve(
+      `# Server\r\nredis_version:7.0.15\r\nrun_id:${this.server.runId}\r\ntcp_port:6379\r\n`.slice(0, section === 'server' ? undefined : 0),
+    );
   }
   client(...args: string[]): Promise<unknown> {
     this.commands.push(['CLIENT', ...args].join(' '));
@@ -54,11 +69,12 @@ class FakeConnection extends EventEmitter {
   disconnect(): void {
     this.disconnects += 1;
   }
-  /** The connection drops; with `reconnect`, it comes back as a new client (a new id) on the same server. */
-  drop(reconnect = true): void {
+  /** The connection drops; with `reconnect`, it comes back as a new client (a new id) on the same server or on `to`. */
+  drop(reconnect = true, to = this.server): void {
     this.status = 'reconnecting';
     this.emit('close');
     if (!reconnect) return;
+    this.server = to;
     this.id = this.server.nextId++;
     this.status = 'ready';
     this.emit('ready');
@@ -71,12 +87,25 @@ class FakeConnection extends EventEmitter {
 const keys = createKeyBuilder('bff:');
 const silent = { warn: () => undefined, info: () => undefined };
 let tracking: Tracking | undefined;
-afterEach(() => tracking?.close());
+let closeGuard: (() => void) | undefined;
+afterEach(() => {
+  tracking?.close();
+  closeGuard?.();
+});
 
-function rig(heartbeatMs = 60_000, confirm?: () => Promise<void>) {
-  const server = new FakeServer();
+function rig(heartbeatMs = 60_000, confirm?: () => Promise<void>, sentinel?: { data: FakeConnection; log: TrackingLogger }) {
+  const server = sentinel?.data.server ?? new FakeServer();
   const reader = new FakeConnection(server);
   const subscriber = new FakeConnection(server);
+  const guard = sentinel
+    ? guardSentinelPair({
+        reader: reader as unknown as Redis,
+        subscriber: subscriber as unknown as Redis,
+        data: sentinel.data as unknown as Redis,
+        retryMs: 10,
+      })
+    : undefined;
+  closeGuard = guard && (() => guard.close());
   const reads: Array<{ sid: string; tracked: boolean }> = [];
   const cache = createReadCache({
     maxEntries: 10,
@@ -91,12 +120,13 @@ function rig(heartbeatMs = 60_000, confirm?: () => Promise<void>) {
     subscriber: subscriber as unknown as Redis,
     cache,
     sidOfRecord: (key) => keys.sidOfRecord(key),
-    log: silent,
+    log: sentinel?.log ?? silent,
     heartbeatMs,
     leaseMs: heartbeatMs * 3,
     retryMs: 10,
-    confirm,
+    ...(guard ? { confirm: guard.confirm, precondition: guard.precondition } : confirm ? { confirm } : {}),
   });
+  guard?.attach(tracking);
   const decode = (stored: { value: Buffer; version: number }): CachedRecord => ({ version: stored.version, data: {} as SessionData });
   /** Loads `sid` and says whether it went to Redis. */
   const readsRedis = async (sid: string): Promise<boolean> => {
@@ -202,5 +232,60 @@ describe('Redis tracking for the session read cache', () => {
     subscriber.pingFails = true;
     await eventually(() => subscriber.disconnects > 0, 'the subscriber reconnected');
     expect(cache.active).toBe(false);
+  });
+});
+
+describe('on Sentinel (sentinel-guard.ts): the pair is trusted only on a primary, on the data connection server', () => {
+  function sentinelRig(rolePermitted = true) {
+    const data = new FakeConnection(new FakeServer());
+    data.server.rolePermitted = rolePermitted;
+    const logs: string[] = [];
+    const log: TrackingLogger = {
+      warn: (obj, msg) => void logs.push(`${msg} ${JSON.stringify(obj)}`),
+      info: () => undefined,
+    };
+    return { ...rig(60_000, undefined, { data, log }), data, logs };
+  }
+
+  it('turns off when the data connection reconnects, and on again once the pair followed it to its server', async () => {
+    const r = sentinelRig();
+    await eventually(() => r.cache.active, 'tracking established');
+    await r.readsRedis('s1');
+    expect(await r.readsRedis('s1')).toBe(false);
+    // A failover: the data connection follows +switch-master to the new primary; the pair is still on the old.
+    const promoted = new FakeServer();
+    r.data.drop(true, promoted);
+    expect(r.cache.active).toBe(false);
+    expect(r.cache.size).toBe(0);
+    // Not on the data connection server: the pair reconnects (the sentinels name the primary again).
+    await eventually(() => r.reader.disconnects > 0 && r.subscriber.disconnects > 0, 'the pair told to reconnect');
+    expect(r.cache.active).toBe(false);
+    expect(await r.readsRedis('s1')).toBe(true);
+    expect(r.reads.at(-1)!.tracked).toBe(false);
+    r.reader.drop(true, promoted);
+    r.subscriber.drop(true, promoted);
+    await eventually(() => r.cache.active, 'tracking re-established on the new primary');
+    expect(r.reader.commands.at(-1)).toBe(`CLIENT TRACKING ON REDIRECT ${r.subscriber.id}`);
+  });
+
+  it("reads a hit from Redis and turns off when the reader's server is no longer a primary", async () => {
+    const r = sentinelRig();
+    await eventually(() => r.cache.active, 'tracking established');
+    await r.readsRedis('s1');
+    expect(await r.readsRedis('s1')).toBe(false);
+    r.data.server.role = 'slave';
+    expect(await r.readsRedis('s1')).toBe(true);
+    expect(r.cache.active).toBe(false);
+    await eventually(() => r.reader.disconnects > 0, 'the pair told to reconnect');
+  });
+
+  it('stays off, and says why, when the Redis user may not run ROLE', async () => {
+    const r = sentinelRig(false);
+    await eventually(
+      () => r.logs.some((line) => line.includes('the session cache on Sentinel needs ROLE and INFO')),
+      'the reason in the log',
+    );
+    expect(r.cache.active).toBe(false);
+    expect(r.reader.commands).not.toContain('CLIENT TRACKING OFF');
   });
 });

@@ -44,6 +44,11 @@ export interface TrackingOptions {
    * rejection fails the fence. The Cluster asks the reader's node whether it is still a primary.
    */
   confirm?: () => Promise<void>;
+  /**
+   * Checked on every establishment, before tracking is turned on; a rejection counts as a failed attempt
+   * (retried after `retryMs`). Sentinel: the reader is on a primary, and on the data client's server.
+   */
+  precondition?: () => Promise<void>;
 }
 
 export interface Tracking {
@@ -54,6 +59,8 @@ export interface Tracking {
   fence(): Promise<void>;
   /** A read on the reader failed: Redis may be unreachable, so stop trusting the cache until re-established. */
   readFailed(): void;
+  /** Something outside this pair changed (Sentinel: the data client reconnected): flush, and establish again. */
+  reset(reason: string): void;
   close(): void;
 }
 
@@ -118,6 +125,7 @@ export function trackInvalidations(options: TrackingOptions): Tracking {
       const id = subscribedId;
       const listed = String(await reader.client('LIST', 'ID', id));
       if (!listed.includes(` name=${name} `)) throw new Error('the invalidation connection is not on the reader connection server');
+      await options.precondition?.();
       // OFF first: tracking restarts clean with the new target (a reconnected subscriber has a new id).
       await reader.client('TRACKING', 'OFF');
       await reader.client('TRACKING', 'ON', 'REDIRECT', id);
@@ -196,12 +204,15 @@ export function trackInvalidations(options: TrackingOptions): Tracking {
 
   void establish();
 
+  function reset(reason: string): void {
+    lose(reason);
+    void establish();
+  }
+
   return {
     fence,
-    readFailed() {
-      lose('a tracked read failed');
-      void establish();
-    },
+    readFailed: () => reset('a tracked read failed'),
+    reset,
     close() {
       closed = true;
       clearInterval(heartbeat);
