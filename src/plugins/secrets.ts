@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { parseField } from '../config-schema.js';
-import { applyRedisPasswords } from '../redis/reauth.js';
+import { applyRedisPasswords, REDIS_SECRET_NAMES } from '../redis/reauth.js';
 import { observeSecrets } from '../secrets/secret-metrics.js';
 import { createSecretStore, type SecretStore } from '../secrets/secret-store.js';
 import { secretValuesOf } from '../secrets/secret-values.js';
@@ -20,8 +20,6 @@ declare module 'fastify' {
   }
 }
 
-const REDIS_SECRETS = new Set(['REDIS_URL', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD']);
-
 export const secretsPlugin = fp(
   async (app: FastifyInstance, { config }: Pick<DependencyPluginOptions, 'config'>) => {
     const secrets = createSecretStore({
@@ -33,7 +31,7 @@ export const secretsPlugin = fp(
     observeSecrets(secrets, app.metrics.registry, app.shopId);
     const { redis } = app;
     secrets.onChange((values, changed) => {
-      if (redis && changed.some((name) => REDIS_SECRETS.has(name))) applyRedisPasswords(redis, values);
+      if (redis && changed.some((name) => REDIS_SECRET_NAMES.has(name))) applyRedisPasswords(redis, values);
     });
 
     const paths = Object.values(config.secretFiles.paths);

@@ -9,6 +9,7 @@ import { instrumentStore } from '../metrics/instrumented-store.js';
 import { sessionCacheEvents } from '../metrics/session-cache-metrics.js';
 import { asCluster, asSingleNode, createRedisClient } from '../redis/connection.js';
 import { closeRedis } from '../redis/lifecycle.js';
+import { applyRedisPasswords, REDIS_SECRET_NAMES } from '../redis/reauth.js';
 import { createReadCache, type SessionReadCache } from '../sessions/cache/read-cache.js';
 import { guardSentinelPair } from '../sessions/cache/sentinel-guard.js';
 import { trackInvalidations } from '../sessions/cache/tracking.js';
@@ -79,6 +80,13 @@ export const sessionCachePlugin = fp(
       ...(guard ? { precondition: guard.precondition, confirm: guard.confirm } : {}),
     });
     guard?.attach(tracking);
+    // A reloaded Redis password reaches the pair's next reconnect as it reaches app.redis's (plugins/secrets.ts):
+    // without it the pair could not reconnect after a rotation, and the cache would stay off until a restart.
+    app.secrets.onChange((values, changed) => {
+      if (!changed.some((name) => REDIS_SECRET_NAMES.has(name))) return;
+      applyRedisPasswords(reader, values);
+      applyRedisPasswords(subscriber, values);
+    });
     app.addHook('onClose', async () => {
       guard?.close();
       tracking.close();
@@ -87,5 +95,5 @@ export const sessionCachePlugin = fp(
     app.decorate<SessionReadCache | undefined>('sessionCache', cache);
     return Promise.resolve();
   },
-  { name: 'session-cache', dependencies: ['metrics', 'store'] },
+  { name: 'session-cache', dependencies: ['metrics', 'store', 'secrets'] },
 );

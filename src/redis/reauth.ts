@@ -5,6 +5,9 @@
 import { Cluster } from 'ioredis';
 import type { RedisClient } from './connection.js';
 
+/** Names of the reloadable Redis secrets: a reload that changed one of them re-applies them (applyRedisPasswords). */
+export const REDIS_SECRET_NAMES: ReadonlySet<string> = new Set(['REDIS_URL', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD']);
+
 /** The reloadable Redis secrets (issue 18 part 4), as the config names them. */
 export interface RedisSecrets {
   REDIS_URL?: string | undefined;

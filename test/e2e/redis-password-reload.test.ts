@@ -1,7 +1,8 @@
 // issue 18 part 4: a reloaded Redis password reaches the running service's connection at its next
 // reconnect. A private redis-server with an ACL user: the service starts with REDIS_URL_FILE (password 1);
 // Redis accepts passwords 1 and 2; the file gets password 2 and is reloaded; Redis drops password 1 and
-// kills the service's connections; the service reconnects with password 2 and serves sessions again.
+// kills the service's connections; the service reconnects with password 2 and serves sessions again, the
+// session cache's own connections included.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,15 @@ describe('a reloaded Redis password', () => {
 
     await admin.call('CLIENT', 'KILL', 'USER', 'bff');
     await eventually(async () => (await browser.get('/auth/session')).status === 200, 'the service to reconnect with the new password');
+    // The session cache's own pair (tracked reader, invalidation subscriber) got the new password too: it
+    // reconnects, the cache is on again and serves the session from memory.
+    const cache = stack.app.sessionCache!;
+    await eventually(() => cache.active, 'the session cache to be on again', 10_000);
+    const hits = async () => Number(/^session_cache_hits_total\{[^}]*\} (\d+)$/m.exec((await browser.get('/metrics')).text)?.[1] ?? 0);
+    const before = await hits();
+    expect((await browser.get('/auth/session')).status).toBe(200);
+    expect((await browser.get('/auth/session')).status).toBe(200);
+    expect(await hits()).toBeGreaterThan(before);
   });
 
   it('does not reach a client it was not applied to (the control: such a client cannot reconnect)', { timeout: 30_000 }, async () => {

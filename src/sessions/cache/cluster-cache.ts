@@ -38,10 +38,14 @@ export function trackClusterCache(
   const tracking = trackCluster({
     cluster,
     cache,
-    connect: (primary) => ({
-      reader: createRedisClient(nodeUrl(primary, auth), { logger: app.log }),
-      subscriber: createRedisClient(nodeUrl(primary, auth), { logger: app.log, noAutoResubscribe: true }),
-    }),
+    connect: (primary) => {
+      // The password as last reloaded (README "Rotating secrets"): a pair built after a rotation must log in.
+      const current = { username: auth.username, password: app.secrets.current.REDIS_PASSWORD ?? auth.password };
+      return {
+        reader: createRedisClient(nodeUrl(primary, current), { logger: app.log }),
+        subscriber: createRedisClient(nodeUrl(primary, current), { logger: app.log, noAutoResubscribe: true }),
+      };
+    },
     openStore: (reader) => instrumentStore(createRedisStore({ redis: reader, keyPrefix }), metrics, app.shopId),
     recordKey: (sid) => keys.record(sid),
     sidOfRecord: (key) => keys.sidOfRecord(key),
