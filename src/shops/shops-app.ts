@@ -32,7 +32,7 @@ export interface ShopsOptions {
 /** Registers the shared part and every shop; returns each shop's handles (readiness reads them). */
 export async function registerShops(app: FastifyInstance, options: ShopsOptions): Promise<ReadonlyMap<string, ShopHandles>> {
   const { config, shops, overrides, registerShop } = options;
-  const redis = overrides.redis ?? (await sharedRedis(app, config));
+  const redis = overrides.redis ?? (await sharedRedis(app, config, shops.length));
   // Every shop's store is built on the one connection (under the shop's own key prefix); a store passed
   // in by a test would be shared by every shop, so it is not passed on.
   const { store: _shared, ...rest } = overrides;
@@ -71,12 +71,16 @@ function sharedPasswordWork(app: FastifyInstance, shops: readonly Shop[]) {
 }
 
 /** The connection every shop shares, opened and closed here (onClose: after every shop's context). */
-async function sharedRedis(app: FastifyInstance, config: Config) {
+async function sharedRedis(app: FastifyInstance, config: Config, shopCount: number) {
   if (config.redis === undefined) {
     app.log.warn('REDIS_URL (or REDIS_CLUSTER_NODES, REDIS_SENTINELS) is unset: sessions live in this process only');
     return undefined;
   }
   const redis = createRedisClient(config.redis.target, { logger: app.log });
+  // Each shop's session cache listens to the shared client (a Cluster's slot-map events, a Sentinel client's
+  // reconnects): one listener per shop per event is expected, not a leak, so Node's default warning at 11
+  // listeners (MaxListenersExceededWarning) would fire for nothing from the 10th shop on.
+  redis.setMaxListeners(10 + shopCount);
   app.addHook('onClose', () => closeRedis(redis));
   await waitForRedis(redis, 3_000).catch(() => app.log.error('Redis is not reachable yet; session routes answer 503 until it is'));
   return redis;
