@@ -1,8 +1,9 @@
 // Load shedding: with a tiny event-loop-delay threshold and the loop blocked for two seconds, requests get
 // 503 SERVICE_UNAVAILABLE problem+json with retry-after while health and metrics still answer, and
 // service resumes once the pressure is gone. The service runs in this process, so blocking it is exact.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blockEventLoop } from '../helpers/event-loop.js';
+import { eventually } from '../helpers/eventually.js';
 import { Browser } from '../helpers/http.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -16,26 +17,11 @@ afterAll(async () => {
   await stack.close();
 });
 
-function blockEventLoop(ms: number): void {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    // busy: no timer, socket or sampler runs meanwhile
-  }
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(10);
-  }
-}
-
 describe('load shedding', () => {
   it('sheds ordinary requests under pressure, keeps health and metrics, and recovers', async () => {
     // One 2 s stall dominates any one-second sample it lands in (mean delay ≥ ~20 ms ≫ threshold).
     blockEventLoop(2_000);
-    await waitUntil(() => stack.app.memoryUsage().eventLoopDelay > THRESHOLD_MS, 3_000);
+    await eventually(() => stack.app.memoryUsage().eventLoopDelay > THRESHOLD_MS, 'the sampler to see the stall', 3_000, 10);
 
     const browser = new Browser(stack.url);
     const [shed, live, ready, metrics] = await Promise.all([
@@ -53,7 +39,7 @@ describe('load shedding', () => {
     expect(ready.status).toBe(200);
     expect(metrics.status).toBe(200);
 
-    await waitUntil(() => stack.app.shedReason() === undefined, 5_000);
+    await eventually(() => stack.app.shedReason() === undefined, 'the pressure to pass', 5_000, 10);
     const after = await browser.get('/auth/session');
     expect(after.status).toBe(401);
     const scraped = await browser.get('/metrics');

@@ -2,9 +2,10 @@
 // once, on the root; counted through a wrapper), read by each shop's shedding hook. Under pressure
 // a route of either shop (by host and by path prefix) answers 503 with retry-after, still with its x-request-id
 // and its own shop's CORS headers; health answers; both shops recover.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type * as UnderPressure from '@fastify/under-pressure';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { blockEventLoop } from '../helpers/event-loop.js';
+import { eventually } from '../helpers/eventually.js';
 import { Browser } from '../helpers/http.js';
 import { browserFor, startShopsStack, type ShopsStack } from '../helpers/shops-stack.js';
 
@@ -39,21 +40,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-function blockEventLoop(ms: number): void {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    // busy: no timer, socket or sampler runs meanwhile
-  }
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(10);
-  }
-}
-
 describe('load shedding with several shops', () => {
   it('samples the event loop once for the process', () => {
     expect(samplers.registered).toBe(1);
@@ -63,7 +49,7 @@ describe('load shedding with several shops', () => {
     // One 2 s stall dominates any one-second sample it lands in (mean delay ≥ ~20 ms ≫ threshold).
     blockEventLoop(2_000);
     // The root's sampler: with shops it lives there, not in a shop's context.
-    await waitUntil(() => stack.app.shedReason() !== undefined, 3_000);
+    await eventually(() => stack.app.shedReason() !== undefined, 'the sampler to see the stall', 3_000, 10);
 
     const [shedA, shedB, live] = await Promise.all([
       browserFor(stack.url, A).get('/auth/session', { headers: { origin: ORIGIN_A, 'x-request-id': 'shed-a' } }),
@@ -82,7 +68,7 @@ describe('load shedding with several shops', () => {
     }
     expect(live.status).toBe(200);
 
-    await waitUntil(() => stack.app.shedReason() === undefined, 5_000);
+    await eventually(() => stack.app.shedReason() === undefined, 'the pressure to pass', 5_000, 10);
     expect((await browserFor(stack.url, A).get('/auth/session')).status).toBe(401);
     expect((await new Browser(stack.url).get('/b/auth/session')).status).toBe(401);
     const scraped = (await new Browser(stack.url).get('/metrics')).text;

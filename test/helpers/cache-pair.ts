@@ -111,5 +111,21 @@ export function cachePairSteps(pair: () => { a: Stack; b: Stack }, emailTag: str
     });
   };
 
-  return { hitsOf, register, loggedIn, readAndCacheOnB, repeat, staleAfterLogouts, staleAfterSessionDeletions };
+  /**
+   * A third instance `c` whose cache stayed off (e.g. its Redis user lacks a permission the cache needs):
+   * it serves A's session all the same, from Redis, never from memory.
+   */
+  async function servesWithoutCache(c: Stack): Promise<void> {
+    const cacheOn = (): boolean => c.app.sessionCache?.active === true;
+    expect(cacheOn()).toBe(false);
+    const { onA } = await loggedIn(await register());
+    const onC = browserAt(c.url);
+    for (const [name, value] of onA.cookies) onC.cookies.set(name, value);
+    expect((await onC.get('/auth/session')).status).toBe(200);
+    expect((await onC.get('/auth/session')).status).toBe(200);
+    expect(await hitsOf(c)).toBe(0);
+    expect(cacheOn()).toBe(false);
+  }
+
+  return { hitsOf, register, loggedIn, readAndCacheOnB, repeat, staleAfterLogouts, staleAfterSessionDeletions, servesWithoutCache };
 }

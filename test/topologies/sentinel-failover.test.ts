@@ -10,7 +10,7 @@ import { parseSetCookie, uniqueEmail, type Browser, type Reply } from '../helper
 import { uniquePrefix } from '../helpers/redis.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { cli, startSentinelSet, type LocalSentinelSet } from './processes.js';
-import { tallyReplies, watchSentinelClient } from './sentinel-watch.js';
+import { everySessionWorksAgain, watchSentinelClient } from './sentinel-watch.js';
 
 const NODE_PASSWORD = `node-pw-${randomBytes(8).toString('hex')}`;
 const SENTINEL_PASSWORD = `sentinel-pw-${randomBytes(8).toString('hex')}`;
@@ -85,17 +85,7 @@ describe('Redis Sentinel failover', () => {
       await eventually(async () => (await set.primaryPort()) === set.replica.port, 'the sentinels to promote the replica', 30_000, 50);
       promotedAt = Date.now();
       // Recovery without help: every session answers 200 again within 10 s of the promotion.
-      let lastProbe: Array<PromiseSettledResult<Reply>> = [];
-      await eventually(
-        async () => {
-          lastProbe = await Promise.allSettled(browsers.map((b) => b.get('/auth/session')));
-          return lastProbe.every((r) => r.status === 'fulfilled' && r.value.status === 200);
-        },
-        'every session to work again',
-        10_000,
-        50,
-        () => `${tallyReplies(lastProbe)}; ${describeClient(killedAt)}`,
-      );
+      await everySessionWorksAgain(browsers, () => describeClient(killedAt));
       recoveredAt = Date.now();
       process.stdout.write(
         `sentinel failover: promotion ${promotedAt - killedAt} ms after the kill, ` +

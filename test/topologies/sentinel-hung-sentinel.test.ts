@@ -9,11 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAt } from '../helpers/account.js';
 import { eventually } from '../helpers/eventually.js';
-import { uniqueEmail, type Browser, type Reply } from '../helpers/http.js';
+import { uniqueEmail, type Browser } from '../helpers/http.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { cli, startSentinelSet, type LocalSentinelSet } from './processes.js';
-import { tallyReplies, watchSentinelClient } from './sentinel-watch.js';
+import { everySessionWorksAgain, watchSentinelClient } from './sentinel-watch.js';
 
 const NODE_PASSWORD = `node-pw-${randomBytes(8).toString('hex')}`;
 const SENTINEL_PASSWORD = `sentinel-pw-${randomBytes(8).toString('hex')}`;
@@ -49,17 +49,7 @@ describe('a Sentinel failover while the first sentinel hangs', () => {
     set.primary.signal('SIGKILL');
     // The other two sentinels still make a quorum (2) and a majority to elect the failover's leader.
     await eventually(async () => (await set.primaryPort(1)) === set.replica.port, 'the sentinels to promote the replica', 30_000, 50);
-    let lastProbe: Array<PromiseSettledResult<Reply>> = [];
-    await eventually(
-      async () => {
-        lastProbe = await Promise.allSettled(browsers.map((b) => b.get('/auth/session')));
-        return lastProbe.every((r) => r.status === 'fulfilled' && r.value.status === 200);
-      },
-      'every session to work again',
-      10_000,
-      50,
-      () => `${tallyReplies(lastProbe)}; ${describeClient(killedAt)}`,
-    );
+    await everySessionWorksAgain(browsers, () => describeClient(killedAt));
     for (const browser of browsers) expect((await browser.post('/auth/token')).status).toBe(200);
   });
 });

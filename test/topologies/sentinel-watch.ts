@@ -3,7 +3,8 @@
 // Redis since the kill (error messages pass safeError first: no secrets). Enough to diagnose a CI failure
 // from its output alone.
 import type { Redis } from 'ioredis';
-import type { Reply } from '../helpers/http.js';
+import { eventually } from '../helpers/eventually.js';
+import type { Browser, Reply } from '../helpers/http.js';
 import type { Stack } from '../helpers/stack.js';
 import type { LocalSentinelSet } from './processes.js';
 
@@ -56,4 +57,22 @@ export function watchSentinelClient(stack: Stack, set: LocalSentinelSet): (kille
       .map((l) => `${since(l.time)} ${l.msg}${l.err ? ` (${[l.err.code, l.err.message].filter(Boolean).join(' ')})` : ''}`);
     return `${where}; client events since the kill: ${seen.slice(-30).join(', ')}; logged: ${logged.slice(-10).join(' | ')}`;
   };
+}
+
+/**
+ * Resolves once every browser's GET /auth/session answers 200 in one probe; after `timeoutMs` (10 s: the
+ * README's recovery promise, with room) throws what the last probe got and where the client is.
+ */
+export async function everySessionWorksAgain(browsers: Browser[], describeClient: () => string, timeoutMs = 10_000): Promise<void> {
+  let lastProbe: Array<PromiseSettledResult<Reply>> = [];
+  await eventually(
+    async () => {
+      lastProbe = await Promise.allSettled(browsers.map((b) => b.get('/auth/session')));
+      return lastProbe.every((r) => r.status === 'fulfilled' && r.value.status === 200);
+    },
+    'every session to work again',
+    timeoutMs,
+    50,
+    () => `${tallyReplies(lastProbe)}; ${describeClient()}`,
+  );
 }

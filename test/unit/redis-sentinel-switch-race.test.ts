@@ -4,7 +4,6 @@
 // Sentinel failover test once in CI; here a fake sentinel holds its answer so the message lands in that
 // window every time. The data node is the run's private redis-server.
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisClient } from '../../src/redis/connection.js';
 import { closeRedis, waitForRedis } from '../../src/redis/lifecycle.js';
@@ -108,7 +107,7 @@ describe('a Sentinel client whose reconnect meets a +switch-master', () => {
     const sentinel = new FakeSentinel({ host: data.hostname, port: Number(data.port) });
     const port = await sentinel.listen();
     cleanup.push(() => sentinel.close());
-    const client = createRedisClient({ kind: 'sentinel', sentinels: [{ host: '127.0.0.1', port }], name: NAME }) as Redis;
+    const client = createRedisClient({ kind: 'sentinel', sentinels: [{ host: '127.0.0.1', port }], name: NAME });
     cleanup.push(() => closeRedis(client));
     const admin = createTestRedis();
     cleanup.push(() => admin.quit());
@@ -146,7 +145,7 @@ describe('a Sentinel client whose reconnect meets a +switch-master', () => {
     const port = await sentinel.listen();
     cleanup.push(() => sentinel.close());
     sentinel.holdLookups = true;
-    const client = createRedisClient({ kind: 'sentinel', sentinels: [{ host: '127.0.0.1', port }], name: NAME }) as Redis;
+    const client = createRedisClient({ kind: 'sentinel', sentinels: [{ host: '127.0.0.1', port }], name: NAME });
     cleanup.push(() => closeRedis(client));
     client.on('error', () => undefined);
     await eventually(() => sentinel.heldLookups.length > 0, 'the first connect asking the sentinel');
