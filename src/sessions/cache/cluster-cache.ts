@@ -5,6 +5,7 @@ import type { Cluster } from 'ioredis';
 import { instrumentStore } from '../../metrics/instrumented-store.js';
 import { sessionCacheEvents } from '../../metrics/session-cache-metrics.js';
 import { createRedisClient } from '../../redis/connection.js';
+import { REDIS_SECRET_NAMES } from '../../redis/reauth.js';
 import type { NodeAuth } from '../../redis/target.js';
 import { createKeyBuilder } from '../keys.js';
 import { createRedisStore } from '../redis-store.js';
@@ -52,6 +53,11 @@ export function trackClusterCache(
     readUntracked: (sid) => app.sessionStore.get(sid),
     log: app.log,
     onActiveChange: observed.onActiveChange,
+  });
+  // A reloaded Redis password (README "Rotating secrets"): new pairs, logged in with it while Redis still
+  // accepts both. Kept, the old pairs would reconnect with the old password after Redis dropped it.
+  app.secrets.onChange((_values, changed) => {
+    if (changed.some((name) => REDIS_SECRET_NAMES.has(name))) tracking.reconnect('the Redis password was reloaded');
   });
   app.addHook('onClose', () => tracking.close());
   return cache;

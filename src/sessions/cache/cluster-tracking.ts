@@ -231,6 +231,13 @@ export function trackCluster(options: ClusterTrackingOptions) {
         return options.readUntracked(sid);
       }
     },
+    /**
+     * Drops every pair and opens new ones at once (the cache is off meanwhile): after a reload of the Redis
+     * password, so the pairs log in with the new one (`connect` reads it) before Redis drops the old one.
+     */
+    reconnect(reason: string): void {
+      rebuild(reason, 0);
+    },
     /** Every pair's fence: the record of a hit was read on one of them, whichever its slot is now. */
     fence(): Promise<void> {
       const current = [...pairs.values()];
