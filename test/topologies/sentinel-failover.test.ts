@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAt } from '../helpers/account.js';
 import { eventually } from '../helpers/eventually.js';
-import { parseSetCookie, uniqueEmail, type Browser, type Reply } from '../helpers/http.js';
+import { parseSetCookie, type Browser, type Reply } from '../helpers/http.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { cli, startSentinelSet, type LocalSentinelSet } from './processes.js';
-import { everySessionWorksAgain, watchSentinelClient } from './sentinel-watch.js';
+import { startSentinelSet, type LocalSentinelSet } from './processes.js';
+import { everySessionWorksAgain, replicatedGuestSessions, watchSentinelClient } from './sentinel-watch.js';
 
 const NODE_PASSWORD = `node-pw-${randomBytes(8).toString('hex')}`;
 const SENTINEL_PASSWORD = `sentinel-pw-${randomBytes(8).toString('hex')}`;
@@ -65,15 +65,7 @@ function load(browsers: Browser[]): { observed: Observed[]; stop: () => Promise<
 describe('Redis Sentinel failover', () => {
   it('answers 503 while the primary is gone and recovers every replicated session by itself', async () => {
     const cookieName = stack.config.session.cookieName;
-    const browsers: Browser[] = [];
-    for (let i = 0; i < SESSIONS; i += 1) {
-      const browser = browserAt(stack.url);
-      const res = await browser.post('/auth/login/guest', { gender: 'f', first_name: 'A', last_name: 'B', email: uniqueEmail('sentinel') });
-      expect(res.status, res.text).toBe(200);
-      browsers.push(browser);
-    }
-    // Every write so far is on the replica before the primary dies.
-    expect((await cli(set.primary.port, ['wait', '1', '5000'], NODE_PASSWORD)).trim()).toBe('1');
+    const browsers = await replicatedGuestSessions(stack.url, set, NODE_PASSWORD, SESSIONS);
 
     const traffic = load(browsers);
     let promotedAt = 0;

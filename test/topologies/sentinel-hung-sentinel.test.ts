@@ -7,13 +7,11 @@
 // sentinel-failover.test.ts once in CI.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAt } from '../helpers/account.js';
 import { eventually } from '../helpers/eventually.js';
-import { uniqueEmail, type Browser } from '../helpers/http.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { cli, startSentinelSet, type LocalSentinelSet } from './processes.js';
-import { everySessionWorksAgain, watchSentinelClient } from './sentinel-watch.js';
+import { startSentinelSet, type LocalSentinelSet } from './processes.js';
+import { everySessionWorksAgain, replicatedGuestSessions, watchSentinelClient } from './sentinel-watch.js';
 
 const NODE_PASSWORD = `node-pw-${randomBytes(8).toString('hex')}`;
 const SENTINEL_PASSWORD = `sentinel-pw-${randomBytes(8).toString('hex')}`;
@@ -35,14 +33,7 @@ afterAll(async () => {
 
 describe('a Sentinel failover while the first sentinel hangs', () => {
   it('recovers every session by itself', async () => {
-    const browsers: Browser[] = [];
-    for (let i = 0; i < SESSIONS; i += 1) {
-      const browser = browserAt(stack.url);
-      const res = await browser.post('/auth/login/guest', { gender: 'f', first_name: 'A', last_name: 'B', email: uniqueEmail('hung') });
-      expect(res.status, res.text).toBe(200);
-      browsers.push(browser);
-    }
-    expect((await cli(set.primary.port, ['wait', '1', '5000'], NODE_PASSWORD)).trim()).toBe('1');
+    const browsers = await replicatedGuestSessions(stack.url, set, NODE_PASSWORD, SESSIONS);
 
     set.sentinelProcesses[0]!.signal('SIGSTOP');
     const killedAt = Date.now();

@@ -1,12 +1,15 @@
-// What a Sentinel failover test reports when its recovery wait times out: the last probe's replies by status
+// The Sentinel failover tests' shared steps (sessions written to the replica, the recovery wait) and what
+// they report when the recovery wait times out: the last probe's replies by status
 // and code, and where the service's Redis client is, how it got there and what the service logged about
 // Redis since the kill (error messages pass safeError first: no secrets). Enough to diagnose a CI failure
 // from its output alone.
 import type { Redis } from 'ioredis';
+import { expect } from 'vitest';
+import { browserAt } from '../helpers/account.js';
 import { eventually } from '../helpers/eventually.js';
-import type { Browser, Reply } from '../helpers/http.js';
+import { uniqueEmail, type Browser, type Reply } from '../helpers/http.js';
 import type { Stack } from '../helpers/stack.js';
-import type { LocalSentinelSet } from './processes.js';
+import { cli, type LocalSentinelSet } from './processes.js';
 
 /** The replies of one probe, counted by status and error code: `{"200":18,"503 SESSION_STORE_UNAVAILABLE":2}`. */
 export function tallyReplies(replies: Array<PromiseSettledResult<Reply>>): string {
@@ -75,4 +78,17 @@ export async function everySessionWorksAgain(browsers: Browser[], describeClient
     50,
     () => `${tallyReplies(lastProbe)}; ${describeClient()}`,
   );
+}
+
+/** `count` guest sessions on `url`, each written to the replica too (WAIT 1) before the primary is killed. */
+export async function replicatedGuestSessions(url: string, set: LocalSentinelSet, nodePassword: string, count: number): Promise<Browser[]> {
+  const browsers: Browser[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const browser = browserAt(url);
+    const res = await browser.post('/auth/login/guest', { gender: 'f', first_name: 'A', last_name: 'B', email: uniqueEmail('sentinel') });
+    expect(res.status, res.text).toBe(200);
+    browsers.push(browser);
+  }
+  expect((await cli(set.primary.port, ['wait', '1', '5000'], nodePassword)).trim()).toBe('1');
+  return browsers;
 }

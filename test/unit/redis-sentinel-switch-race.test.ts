@@ -101,6 +101,17 @@ afterEach(async () => {
   cleanup = [];
 });
 
+/** Waits for the client's status; a timeout says which it has. */
+function untilStatus(client: { status: string }, status: 'ready' | 'end'): Promise<void> {
+  return eventually(
+    () => client.status === status,
+    `the client ${status}`,
+    10_000,
+    50,
+    () => `status ${client.status}`,
+  );
+}
+
 describe('a Sentinel client whose reconnect meets a +switch-master', () => {
   it('connects again instead of ending for good', async () => {
     const data = new URL(redisUrl());
@@ -127,13 +138,7 @@ describe('a Sentinel client whose reconnect meets a +switch-master', () => {
     sentinel.holdLookups = false;
     for (const reply of sentinel.heldLookups.splice(0)) reply();
 
-    await eventually(
-      () => client.status === 'ready',
-      'the client ready again',
-      10_000,
-      50,
-      () => `status ${client.status}`,
-    );
+    await untilStatus(client, 'ready');
     expect(await client.ping()).toBe('PONG');
     // The race did happen: ioredis ended the client once.
     expect(ended).toBe(true);
@@ -153,13 +158,7 @@ describe('a Sentinel client whose reconnect meets a +switch-master', () => {
     await closeRedis(client);
     for (const reply of sentinel.heldLookups.splice(0)) reply();
     // A revived client would be 'connecting' again before any timer runs, so a poll that sees 'end' settles it.
-    await eventually(
-      () => client.status === 'end',
-      'the client ended',
-      10_000,
-      50,
-      () => `status ${client.status}`,
-    );
+    await untilStatus(client, 'end');
     await new Promise((resolve) => setImmediate(resolve));
     expect(client.status).toBe('end');
   });
